@@ -1,0 +1,1 @@
+"""Evaluation of retrieval and answers against the gold question set (evals/gold/)."""

@@ -1,0 +1,1 @@
+"""Ingest: load documents, clean them, find their structure, chunk, embed and index them."""

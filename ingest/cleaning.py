@@ -1,0 +1,382 @@
+"""Turn a document's raw page text into clean, reflowed text that still knows where it came from.
+
+Extracted report text is hard-wrapped, breaks words at line ends, repeats running headers and
+footers and keeps stray page numbers. Cleaning undoes that while recording, for every clean
+character, its offset in the *raw* text (the pages' text joined with ``"\\n"``), so a quote can
+always be traced back to its page.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import re
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ingest.model import PageText
+
+logger = logging.getLogger(__name__)
+
+PAGE_SEPARATOR = "\n"
+
+# Glyphs PDF extractors produce for list bullets (including Wingdings private-use code points).
+_BULLET_GLYPHS = "•▪■□●◦‣⁃∙·\uf0b7\uf0a7\uf0a2\uf0d8\uf076\uf0fc\uf0a8\uf06e\uf071"
+_BULLET = re.compile(rf"[{_BULLET_GLYPHS}]\s*|[-*–—](?=\s*[^\W\d_])\s*|[-*–—]\s+")
+_LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
+_INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+
+_PAGE_NUMBER_LINE = re.compile(
+    r"(?:(?:pagina|page|blz\.?|p\.)\s*)?[-–—]?\s*\d{1,4}\s*(?:(?:/|van|of)\s*\d{1,4})?\s*[-–—]?",
+    re.IGNORECASE,
+)
+_PIPE_FOOTER = re.compile(r"\d{1,4}\s*\|.{0,100}|.{0,100}\|\s*\d{1,4}")
+_ENUMERATOR = re.compile(r"(?:\d{1,3}(?:\.\d{1,3})*[.)]|[a-z][.)]|\([a-z0-9]{1,3}\))\s")
+_UNDOTTED_NUMBERED_HEADING = re.compile(r"\d{1,2}(?:\.\d{1,2})*\s+[A-Z]")
+_KEYWORD_HEADING = re.compile(
+    r"(?:Bijlage|Hoofdstuk|Artikel|Afdeling|Paragraaf|BIJLAGE|HOOFDSTUK|ARTIKEL|AFDELING)"
+    r"\s+(?:\d{1,3}|[IVX]{1,5})\b[.:]?(?:\s+[A-Z(“‘\"']|\s*$)"
+)
+_WORD = re.compile(r"\w+(?:-\w+)*")
+_DIGITS = re.compile(r"\d+")
+_SPACES = re.compile(r"\s+")
+
+# After a line-end hyphen these words mark a Dutch elision ("jeugd- en gezinswerkers").
+_ELISION_WORDS = frozenset({"en", "of", "tot", "en/of", "t/m", "noch"})
+_SENTENCE_END = ".!?"
+_EDGE_LINES = 3  # how many lines at the top and bottom of a page may be header or footer
+
+
+@dataclass(frozen=True)
+class CleanText:
+    """Clean text plus the maps back to pages and to the raw text."""
+
+    text: str
+    page_starts: tuple[tuple[int, int], ...] = ()  # (clean offset, page number) per page start
+    # Offset in the raw text (pages joined with PAGE_SEPARATOR) of each clean character;
+    # left empty, it is filled with the identity map (text that needed no cleaning).
+    source_offsets: array[int] = field(default_factory=lambda: array("l"), compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.source_offsets and self.text:
+            object.__setattr__(self, "source_offsets", array("l", range(len(self.text))))
+        if len(self.source_offsets) != len(self.text):
+            raise ValueError("source_offsets must have one entry per character of text")
+
+    def page_at(self, offset: int) -> int | None:
+        """Page number of the character at ``offset`` (None when the document has no pages)."""
+        if not self.page_starts:
+            return None
+        index = bisect.bisect_right(self.page_starts, offset, key=lambda start: start[0]) - 1
+        return self.page_starts[max(index, 0)][1]
+
+
+def normalise_for_match(s: str) -> str:
+    """Collapse whitespace runs to one space and strip: how quotes are compared with passages."""
+    return _SPACES.sub(" ", s).strip()
+
+
+@dataclass(frozen=True)
+class _Line:
+    page: int  # index into the pages
+    start: int  # raw offsets of the line's content, surrounding whitespace excluded
+    end: int
+    text: str
+    indent: int  # leading whitespace: some extractions indent each paragraph's first line
+
+
+class _Builder:
+    """Accumulates clean characters together with their raw offsets."""
+
+    def __init__(self) -> None:
+        self.chars: list[str] = []
+        self.offsets = array("l")
+
+    def add(self, text: str, raw_offset: int) -> None:
+        for char in text:
+            self.chars.append(char)
+            self.offsets.append(raw_offset)
+
+    def pop(self) -> None:
+        self.chars.pop()
+        self.offsets.pop()
+
+
+def clean_pages(pages: Sequence[PageText]) -> CleanText:
+    """Clean a document's pages into reflowed text with page and raw-offset maps."""
+    raw = PAGE_SEPARATOR.join(page.text for page in pages)
+    lines = _split_lines(pages)
+    dropped = _header_footer_lines(lines, len(pages))
+    if dropped:
+        logger.debug("dropped %d header/footer/page-number lines", len(dropped))
+    builder = _Builder()
+    _reflow(raw, lines, dropped, builder)
+    text = "".join(builder.chars)
+    return CleanText(
+        text=text,
+        page_starts=_page_starts(pages, builder.offsets),
+        source_offsets=builder.offsets,
+    )
+
+
+def _split_lines(pages: Sequence[PageText]) -> list[_Line]:
+    lines: list[_Line] = []
+    page_start = 0
+    for page_index, page in enumerate(pages):
+        line_start = 0
+        for content in page.text.split("\n"):
+            stripped = content.strip()
+            start = page_start + line_start + len(content) - len(content.lstrip())
+            indent = len(content) - len(content.lstrip())
+            lines.append(_Line(page_index, start, start + len(stripped), stripped, indent))
+            line_start += len(content) + 1
+        page_start += len(page.text) + len(PAGE_SEPARATOR)
+    return lines
+
+
+def _key(text: str) -> str:
+    return _SPACES.sub(" ", _DIGITS.sub("#", text.lower())).strip()
+
+
+def _is_page_number(text: str) -> bool:
+    return bool(_PAGE_NUMBER_LINE.fullmatch(text)) or bool(_PIPE_FOOTER.fullmatch(text))
+
+
+def _header_footer_lines(lines: Sequence[_Line], page_count: int) -> set[int]:
+    """Indices of lines that are running headers/footers or stray page numbers."""
+    dropped = {i for i, line in enumerate(lines) if line.text and _is_page_number(line.text)}
+    if page_count >= 2:
+        dropped |= _repeated_page_edges(lines, page_count)
+    else:
+        dropped |= _lines_beside_page_numbers(lines, dropped)
+    return dropped
+
+
+def _repeated_page_edges(lines: Sequence[_Line], page_count: int) -> set[int]:
+    """Lines near the top or bottom of pages whose text (digits aside) recurs on many pages."""
+    by_page: dict[int, list[int]] = defaultdict(list)
+    for i, line in enumerate(lines):
+        if line.text:
+            by_page[line.page].append(i)
+    candidates: dict[str, list[int]] = defaultdict(list)
+    for indices in by_page.values():
+        edge = set(indices[:_EDGE_LINES] + indices[-_EDGE_LINES:])
+        seen_on_page: set[str] = set()
+        for i in sorted(edge):
+            if lines[i].text[-1] in _SENTENCE_END:
+                continue  # a sentence, even if it recurs, is body text
+            key = _key(lines[i].text)
+            if key not in seen_on_page:
+                seen_on_page.add(key)
+                candidates[key].append(i)
+    needed = max(2, (page_count + 1) // 2)
+    dropped: set[int] = set()
+    for key, indices in candidates.items():
+        if len(indices) >= needed and (
+            "#" not in key or _numbers_follow_pages([lines[i] for i in indices])
+        ):
+            dropped.update(indices)
+    return dropped
+
+
+def _numbers_follow_pages(lines: Sequence[_Line]) -> bool:
+    """True when some number in the line moves in step with the page ("Pagina 3/7" on page 3).
+
+    This keeps lines such as "Artikel 5." that happen to open several pages.
+    """
+    numbers = [[int(n) for n in _DIGITS.findall(line.text)] for line in lines]
+    width = min(len(n) for n in numbers)
+    for position in range(width):
+        offsets = {n[position] - line.page for n, line in zip(numbers, lines, strict=True)}
+        if len(offsets) == 1:
+            return True
+    return False
+
+
+def _lines_beside_page_numbers(lines: Sequence[_Line], page_numbers: set[int]) -> set[int]:
+    """Running header lines that recur right next to stray page numbers.
+
+    Text extracted without page breaks shows a page break as "<header>", "<page number>"; a
+    line found beside two or more different page numbers is such a header.
+    """
+    reach = 2
+    neighbours: dict[str, set[int]] = defaultdict(set)
+    places: dict[str, list[int]] = defaultdict(list)
+    non_empty = [i for i, line in enumerate(lines) if line.text]
+    position = {line_index: n for n, line_index in enumerate(non_empty)}
+    for number_index in sorted(page_numbers):
+        n = position[number_index]
+        for m in range(max(0, n - reach), min(len(non_empty), n + reach + 1)):
+            i = non_empty[m]
+            if i in page_numbers or lines[i].text[-1] in _SENTENCE_END:
+                continue
+            key = _key(lines[i].text)
+            neighbours[key].add(number_index)
+            places[key].append(i)
+    return {
+        i
+        for key, found in neighbours.items()
+        if len(found) >= 2 and len(set(places[key])) >= 2
+        for i in places[key]
+    }
+
+
+def _normalise_line(raw: str, line: _Line, builder: _Builder) -> None:
+    """Emit one line: bullets become "- ", whitespace runs one space, ligatures expanded."""
+    position = line.start
+    bullet = _BULLET.match(raw, line.start, line.end)
+    if bullet and bullet.end() < line.end:
+        builder.add("- ", bullet.start())
+        position = bullet.end()
+    in_space = False
+    for offset in range(position, line.end):
+        char = raw[offset]
+        if char.isspace():
+            if not in_space:
+                builder.add(" ", offset)
+            in_space = True
+            continue
+        in_space = False
+        if char in _INVISIBLE:
+            continue
+        builder.add(_LIGATURES.get(char, char), offset)
+
+
+def _reflow(raw: str, lines: Sequence[_Line], dropped: set[int], builder: _Builder) -> None:
+    kept: list[tuple[_Line, int]] = []  # (line, blank lines before it)
+    blank = 0
+    for i, line in enumerate(lines):
+        if i in dropped:
+            continue
+        if not line.text:
+            blank += 1
+            continue
+        kept.append((line, blank))
+        blank = 0
+    if not kept:
+        return
+    texts = [_normalised_text(raw, line) for line, _ in kept]
+    width = _wrap_width(texts)
+    soft_gap = _soft_gap(texts, [gap for _, gap in kept], width)
+    vocabulary = _hyphenated_words(raw)
+    previous = kept[0][0]
+    _normalise_line(raw, previous, builder)
+    for n in range(1, len(kept)):
+        line, gap = kept[n]
+        before, after = texts[n - 1], texts[n]
+        separator_offset = previous.end  # whitespace in the raw text right after that line
+        hyphen = _hyphen_join(before, after, vocabulary)
+        if hyphen == "drop":
+            builder.pop()
+        elif hyphen == "space":
+            builder.add(" ", separator_offset)
+        elif hyphen is None:
+            decision = _join_or_break(before, after, gap, soft_gap, width)
+            if decision == " " and line.indent >= 2 and not _starts_lower(after):
+                decision = "\n"
+            builder.add(decision, separator_offset)
+        _normalise_line(raw, line, builder)
+        previous = line
+    while builder.chars and builder.chars[-1].isspace():
+        builder.pop()
+
+
+def _normalised_text(raw: str, line: _Line) -> str:
+    scratch = _Builder()
+    _normalise_line(raw, line, scratch)
+    return "".join(scratch.chars)
+
+
+def _wrap_width(texts: Sequence[str]) -> int:
+    lengths = sorted(len(t) for t in texts)
+    return max(lengths[int(len(lengths) * 0.9)] if len(lengths) > 1 else lengths[0], 20)
+
+
+def _starts_lower(text: str) -> bool:
+    return text[:1].islower()
+
+
+def _soft_gap(texts: Sequence[str], gaps: Sequence[int], width: int) -> int:
+    """Blank lines between wrapped lines *within* a paragraph (some extractions double-space)."""
+    counts: Counter[int] = Counter()
+    for n in range(1, len(texts)):
+        before = texts[n - 1]
+        if (
+            len(before) >= 0.7 * width
+            and before[-1] not in _SENTENCE_END
+            and _starts_lower(texts[n])
+        ):
+            counts[gaps[n]] += 1
+    return counts.most_common(1)[0][0] if counts else 0
+
+
+def _hyphenated_words(raw: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(raw) if "-" in w}
+
+
+def _hyphen_join(before: str, after: str, vocabulary: set[str]) -> str | None:
+    """How to join a line ending in a hyphen: "drop" it, "keep" it, keep it and add a "space"."""
+    if len(before) < 2 or before[-1] != "-" or not before[-2].isalnum() or not after[:1].isalnum():
+        return None
+    head = before.rsplit(" ", 1)[-1]
+    next_word = after.split(" ", 1)[0]
+    if next_word.lower().rstrip(",.;:") in _ELISION_WORDS:
+        return "space"
+    if any(c in head for c in "/@:") or "." in head[:-1]:
+        return "keep"  # a URL or e-mail address
+    if "-" in head[:-1]:
+        return "keep"  # "kant-en-klare"
+    if not (before[-2].islower() and after[0].islower()):
+        return "keep"  # "JIM-aanpak", "0-100", "Utrecht-Stad"
+    tail = _WORD.match(next_word)
+    if tail and f"{head.lower()}{tail.group().lower()}" in vocabulary:
+        return "keep"  # the document spells this compound with a hyphen elsewhere
+    return "drop"
+
+
+def _join_or_break(before: str, after: str, gap: int, soft_gap: int, width: int) -> str:
+    """The separator between two lines: " " (wrapped), "\\n" (new line) or "\\n\\n" (paragraph)."""
+    breaking = "\n\n" if gap > soft_gap else "\n"
+    if after.startswith("- ") or _ENUMERATOR.match(after):
+        return breaking
+    if _UNDOTTED_NUMBERED_HEADING.match(after) and _looks_like_heading(after, width):
+        return breaking
+    if _KEYWORD_HEADING.match(after):
+        return breaking
+    if (
+        _starts_lower(after)
+        and before[-1] not in _SENTENCE_END
+        and (gap <= soft_gap or len(before) >= 0.6 * width)
+    ):
+        return " "
+    if gap > soft_gap:
+        return breaking
+    if before[-1] in _SENTENCE_END + ":" and _looks_like_heading(after, width):
+        return breaking
+    first_word = after.split(" ", 1)[0]
+    if len(before) + 1 + len(first_word) >= 0.85 * width:
+        return " "
+    return breaking
+
+
+def _looks_like_heading(text: str, width: int) -> bool:
+    return len(text) < 0.7 * width and text[-1] not in _SENTENCE_END + ",;" and text[0].isupper()
+
+
+def _page_starts(pages: Sequence[PageText], offsets: array[int]) -> tuple[tuple[int, int], ...]:
+    if not any(page.number is not None for page in pages):
+        return ()
+    starts: list[tuple[int, int]] = []
+    raw_start = 0
+    for page in pages:
+        clean_start = bisect.bisect_left(offsets, raw_start)
+        if page.number is not None and clean_start < len(offsets):
+            if starts and starts[-1][0] == clean_start:
+                starts.pop()  # the previous page produced no clean text
+            starts.append((clean_start, page.number))
+        raw_start += len(page.text) + len(PAGE_SEPARATOR)
+    if not starts and pages[0].number is not None:
+        starts.append((0, pages[0].number))
+    return tuple(starts)

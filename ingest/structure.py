@@ -1,0 +1,285 @@
+"""Find the headings in a document's clean text, so passages can cite their section.
+
+Extracted reports carry no markup, so headings are recognised by their form: numbering
+("3.2. Samenwerking …", "Hoofdstuk 4", "Artikel 2"), well-known section names ("Samenvatting",
+"Conclusies") and short title-like lines standing on their own. Levels come from the numbering
+depth; unnumbered headings nest under the numbered section they appear in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ingest.model import Section
+
+_MAX_HEADING_CHARS = 110
+_MAX_TITLE_LINE_CHARS = 90
+_MAX_TITLE_LINE_WORDS = 12
+_MIN_BODY_CHARS = 100  # a title-like line must be followed by real text, not by more cells
+
+_MARKDOWN = re.compile(r"(#{1,6})\s+(\S.*?)\s*#*")
+_NUMBERED = re.compile(r"(\d{1,2}(?:\.\d{1,2})*)(\.?)\s+(\S.*)")
+_KEYWORD = re.compile(
+    r"(hoofdstuk|afdeling|deel|paragraaf|artikel|bijlage|chapter|part|section|appendix|annex)"
+    r"\s+(\d{1,3}[a-z]?|[IVXLC]{1,6})\b\.?:?\s*(.*)",
+    re.IGNORECASE,
+)
+_TOP_KEYWORDS = frozenset(
+    {"hoofdstuk", "afdeling", "deel", "chapter", "part", "bijlage", "appendix", "annex"}
+)
+_TOC_PAGE_NUMBER = re.compile(r"(?:\.{2,}|…+|\t)\s*\d{1,3}$")
+_CAPTION = re.compile(r"(figuur|tabel|grafiek|figure|table|bron|source|noot|foto)\b", re.IGNORECASE)
+
+# Section names that stand alone in reports; matched case-insensitively, ignoring a final colon.
+_FRONT_OR_BACK_MATTER = frozenset(
+    {
+        "samenvatting", "management summary", "summary", "executive summary", "abstract",
+        "voorwoord", "inhoud", "inhoudsopgave", "literatuur", "literatuurlijst", "referenties",
+        "references", "bronnen", "bronvermelding", "bijlage", "bijlagen", "nawoord", "dankwoord",
+        "colofon", "afkortingen", "begrippenlijst", "verantwoording",
+    }
+)  # fmt: skip
+_BODY_SECTION_NAMES = frozenset(
+    {
+        "inleiding", "introductie", "achtergrond", "aanleiding", "methode", "methoden",
+        "methodologie", "onderzoeksopzet", "onderzoeksvraag", "onderzoeksvragen", "werkwijze",
+        "resultaten", "bevindingen", "conclusie", "conclusies", "conclusies en aanbevelingen",
+        "discussie", "beschouwing", "aanbevelingen", "tot slot", "introduction", "background",
+        "method", "methods", "results", "findings", "conclusion", "conclusions", "discussion",
+        "recommendations",
+    }
+)  # fmt: skip
+_SUMMARY_NAMES = frozenset({"samenvatting", "management summary", "summary", "executive summary"})
+_OPENING_NAMES = frozenset({"inleiding", "introductie", "introduction", "voorwoord"})
+_BACK_MATTER = frozenset(
+    {"literatuur", "literatuurlijst", "referenties", "references", "bronnen", "bijlage", "bijlagen"}
+)
+# A line ending in one of these words is a fragment (a wrapped table cell), not a title.
+_FUNCTION_WORDS = frozenset(
+    {
+        "de", "het", "een", "en", "of", "van", "voor", "in", "op", "met", "aan", "te", "die",
+        "dat", "om", "bij", "als", "tot", "door", "naar", "over", "uit", "the", "a", "an", "and",
+        "or", "for", "on", "with", "to", "by",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    start: int
+    text: str
+    kind: str  # "markdown", "numbered", "keyword", "known", "title"
+    depth: int = 0  # numbering depth, markdown level, or keyword rank
+    number: tuple[int, ...] = ()
+    dotted: bool = False  # "3." rather than "3"
+
+
+def find_sections(text: str) -> list[Section]:
+    """Headings in ``text`` in document order, each with its level and enclosing headings."""
+    candidates = _without_odd_chapter_numbers(_without_toc_entries(list(_candidates(text))))
+    chapters = _has_chapter_numbering(candidates)
+    sections: list[Section] = []
+    stack: list[tuple[int, _Candidate]] = []  # (level, heading) from the top level down
+    in_summary = False
+    for candidate in candidates:
+        name = _name(candidate.text)
+        if candidate.kind == "numbered" and candidate.depth == 1 and chapters:
+            in_summary = False
+        if name in _OPENING_NAMES or name in _BACK_MATTER:
+            in_summary = False
+        level = _level(candidate, stack, chapters=chapters, in_summary=in_summary)
+        while stack and (stack[-1][0] >= level or _not_an_ancestor(stack[-1][1], candidate)):
+            stack.pop()
+        stack.append((level, candidate))
+        sections.append(
+            Section(
+                start=candidate.start,
+                level=level,
+                heading=candidate.text,
+                path=tuple(heading.text for _, heading in stack),
+            )
+        )
+        if level == 1 and name in _SUMMARY_NAMES:
+            in_summary = True
+    return sections
+
+
+def _without_toc_entries(candidates: list[_Candidate]) -> list[_Candidate]:
+    """Drop a heading that has no text under it and recurs later: a table-of-contents line."""
+    kept = []
+    for n, candidate in enumerate(candidates):
+        later = candidates[n + 1 :]
+        body = later[0].start - candidate.start - len(candidate.text) if later else _MIN_BODY_CHARS
+        name = _name(candidate.text)
+        if body < _MIN_BODY_CHARS // 2 and any(_name(c.text) == name for c in later):
+            continue
+        kept.append(candidate)
+    return kept
+
+
+def _without_odd_chapter_numbers(candidates: list[_Candidate]) -> list[_Candidate]:
+    """Keep "N." headings only in the style most use ("3." or "3"): "1 SWT met …" is a cell."""
+    chapters = [c for c in candidates if c.kind == "numbered" and c.depth == 1]
+    if len(chapters) <= 2:
+        return candidates
+    majority = sum(c.dotted for c in chapters) * 2 >= len(chapters)
+    return [c for c in candidates if not (c in chapters and c.dotted != majority)]
+
+
+def _name(text: str) -> str:
+    return " ".join(text.lower().rstrip(":").split())
+
+
+def _level(
+    candidate: _Candidate,
+    stack: list[tuple[int, _Candidate]],
+    *,
+    chapters: bool,
+    in_summary: bool,
+) -> int:
+    current = stack[-1][0] if stack else 0
+    name = _name(candidate.text)
+    if candidate.kind == "markdown":
+        return candidate.depth
+    if candidate.kind == "keyword":
+        if candidate.depth == 1:
+            return 1
+        has_parent = any(h.kind == "keyword" and h.depth == 1 for _, h in stack)
+        return 2 if has_parent else 1
+    if candidate.kind == "numbered":
+        title = _name(candidate.text.split(None, 1)[1])
+        if chapters or candidate.depth > 1 or title in _BODY_SECTION_NAMES:
+            return candidate.depth
+        # A numbered point inside a section: one level below the nearest named heading.
+        named = [level for level, heading in stack if heading.kind in ("known", "keyword")]
+        return named[-1] + 1 if named else 1
+    if candidate.kind == "known":
+        in_appendix = any(_is_appendix(h) for _, h in stack)
+        if name in _BACK_MATTER or (name in _OPENING_NAMES and not in_appendix):
+            return 1
+        if in_appendix:
+            return current + 1
+        if in_summary:
+            return 2
+        if chapters and any(h.kind == "numbered" for _, h in stack):
+            return current + 1
+        return 1
+    # Title-like lines are siblings under the nearest heading that has a known rank.
+    ranked = [level for level, heading in stack if heading.kind != "title"]
+    return ranked[-1] + 1 if ranked else 1
+
+
+def _is_appendix(heading: _Candidate) -> bool:
+    first_word = heading.text.split(None, 1)[0].lower()
+    return first_word in {"bijlage", "bijlagen", "appendix", "annex"}
+
+
+def _not_an_ancestor(parent: _Candidate, child: _Candidate) -> bool:
+    """A numbered heading only nests under headings whose number is a prefix of its own."""
+    if child.kind != "numbered" or parent.kind != "numbered" or len(child.number) <= 1:
+        return False
+    return child.number[: len(parent.number)] != parent.number
+
+
+def _has_chapter_numbering(candidates: list[_Candidate]) -> bool:
+    """True when most "N.x" headings follow an "N." heading: the report numbers its chapters.
+
+    Otherwise "1." … "12." are numbered points inside a section, and the chapter numbers were
+    lost (extraction dropped them as stray page numbers).
+    """
+    chapter: int | None = None
+    matched = total = 0
+    for candidate in candidates:
+        if candidate.kind != "numbered":
+            continue
+        if candidate.depth == 1:
+            chapter = candidate.number[0]
+        else:
+            total += 1
+            matched += candidate.number[0] == chapter
+    return total > 0 and matched >= total / 2
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    start = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            yield start + len(line) - len(line.lstrip()), stripped
+        start += len(line) + 1
+
+
+def _candidates(text: str) -> Iterator[_Candidate]:
+    lines = list(_lines(text))
+    for index, (start, line) in enumerate(lines):
+        if len(line) > _MAX_HEADING_CHARS:
+            continue
+        following = lines[index + 1][1] if index + 1 < len(lines) else ""
+        candidate = _classify(start, line, following)
+        if candidate is not None:
+            yield candidate
+
+
+def _classify(start: int, line: str, following: str) -> _Candidate | None:
+    if markdown := _MARKDOWN.fullmatch(line):
+        return _Candidate(start, markdown.group(2), "markdown", len(markdown.group(1)))
+    if keyword := _KEYWORD.fullmatch(line):
+        rest = keyword.group(3)
+        if rest and not (rest[0].isupper() or rest[0].isdigit() or rest[0] in "“‘'\""):
+            return None  # "Hoofdstuk 3 geeft weer hoe …": a sentence
+        if rest.endswith((".", ";", ",")) or _has_toc_page_number(line):
+            return None
+        rank = 1 if keyword.group(1).lower() in _TOP_KEYWORDS else 2
+        return _Candidate(start, line, "keyword", rank)
+    if numbered := _NUMBERED.fullmatch(line):
+        return _numbered(start, line, numbered)
+    name = _name(line)
+    if name in _FRONT_OR_BACK_MATTER or name in _BODY_SECTION_NAMES:
+        return _Candidate(start, line.rstrip(":").strip(), "known")
+    if _is_title_like(line, following):
+        return _Candidate(start, line, "title")
+    return None
+
+
+def _numbered(start: int, line: str, match: re.Match[str]) -> _Candidate | None:
+    number = tuple(int(part) for part in match.group(1).split("."))
+    title = match.group(3)
+    depth = len(number)
+    if not (title[0].isupper() or title[0] in "“‘'\"") or any(n == 0 or n > 30 for n in number):
+        return None
+    if ";" in title:
+        return None  # "3. Vertrouwen en respect; bouwen aan werkrelaties": a list item
+    if title.endswith((".", ",", ";", ":")) or _has_toc_page_number(title):
+        return None
+    if depth == 1 and ("?" in title or (not match.group(2) and len(title.split()) > 8)):
+        return None  # a numbered question in a topic list, or a stray cell "1 SWT met …"
+    if len(title.split()) > 14 or _last_word(title) in _FUNCTION_WORDS:
+        return None
+    return _Candidate(start, line, "numbered", depth, number, dotted=bool(match.group(2)))
+
+
+def _has_toc_page_number(text: str) -> bool:
+    """ "Inleiding ........ 5": a table-of-contents entry, not the heading itself."""
+    return bool(_TOC_PAGE_NUMBER.search(text))
+
+
+def _last_word(text: str) -> str:
+    words = text.lower().split()
+    return words[-1].strip("“”‘’'\"()") if words else ""
+
+
+def _is_title_like(line: str, following: str) -> bool:
+    words = line.split()
+    if not (2 <= len(line) <= _MAX_TITLE_LINE_CHARS and len(words) <= _MAX_TITLE_LINE_WORDS):
+        return False
+    if not line[0].isupper() or line.endswith((".", ",", ";", ":", "?", "!", ")")):
+        return False
+    if _CAPTION.match(line) or "|" in line or "=" in line or _has_toc_page_number(line):
+        return False
+    if sum(c.isdigit() for c in line) > 4 or sum(w.isdigit() for w in words) > 1:
+        return False  # a table row: "Strategisch niveau 10 45"
+    if _last_word(line) in _FUNCTION_WORDS or len(words[-1]) == 1:  # "… X": a table row
+        return False
+    return len(following) >= _MIN_BODY_CHARS or following.startswith("- ")

@@ -1,0 +1,1 @@
+"""Service: retrieve passages, answer from them, and serve it all over HTTP."""

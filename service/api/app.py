@@ -1,0 +1,133 @@
+"""The FastAPI application: ``create_app(settings)``; everything heavy loads at start-up."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, HTMLResponse
+
+from service.api.errors import install_error_handlers
+from service.api.routes import public_router, router
+from service.assistant import Assistant, build_assistant
+from service.engine import Engine
+from service.faq.routes import install_faq
+from service.feedback import FeedbackStore
+from service.security.keys import KeyStore
+from service.security.middleware import (
+    BodySizeLimitMiddleware,
+    SecurityHeadersMiddleware,
+    require_scope,
+)
+from service.security.ratelimit import RateLimiter
+from vraagbaak import __version__
+from vraagbaak.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+STATIC = resources.files("service") / "static"
+REFRESH_SECONDS = 2.0
+
+
+def create_app(
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    assistant: Assistant | None = None,
+) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.engine = engine or Engine.load(settings)
+        app.state.assistant = assistant or build_assistant(app.state.engine)
+        app.state.feedback = (
+            FeedbackStore(settings.database_path, settings.retention_days)
+            if settings.store_feedback else None
+        )
+        stop = threading.Event()
+        watcher = threading.Thread(
+            target=_watch_index, args=(app.state.engine, stop), daemon=True, name="index-watch"
+        )
+        watcher.start()
+        yield
+        stop.set()
+        if app.state.feedback is not None:
+            app.state.feedback.close()
+
+    app = FastAPI(
+        title="Vraagbaak",
+        version=__version__,
+        description="Answers from youth-care documents, with the passages they rest on.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.require_keys = settings.require_api_keys
+    app.state.key_store = KeyStore(settings.database_path) if settings.require_api_keys else None
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    install_error_handlers(app)
+    app.include_router(public_router)
+    app.include_router(router, dependencies=[Depends(require_scope("ask"))])
+    install_faq(app, settings)
+    _add_pages(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+            max_age=600,
+        )
+    _log_refused_origins(app, settings)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware,
+                       content_security_policy=settings.content_security_policy)
+    return app
+
+
+def _watch_index(engine: Engine, stop: threading.Event) -> None:
+    """Pick up a re-ingest: the new build is loaded aside and swapped in whole."""
+    while not stop.wait(REFRESH_SECONDS):
+        try:
+            engine.refresh()
+        except Exception:
+            logger.exception("Could not load the new index build; still serving the previous one")
+
+
+def _log_refused_origins(app: FastAPI, settings: Settings) -> None:
+    allowed = set(settings.cors_origins)
+
+    @app.middleware("http")
+    async def _refused_origin(request: Request, call_next):  # type: ignore[no-untyped-def]
+        origin = request.headers.get("origin")
+        own = f"{request.url.scheme}://{request.url.netloc}"
+        if origin and origin != own and origin not in allowed and "*" not in allowed:
+            logger.warning(
+                "Refused cross-origin request from %s to %s: add the origin to "
+                "VRAAGBAAK_CORS_ORIGINS to allow it", origin, request.url.path,
+            )
+        return await call_next(request)
+
+
+def _add_pages(app: FastAPI) -> None:
+    def static_file(name: str, media_type: str) -> Response:
+        path = STATIC / name
+        if not path.is_file():
+            return HTMLResponse(f"{name} is missing from this installation", status_code=404)
+        return FileResponse(str(path), media_type=media_type)
+
+    @app.get("/", include_in_schema=False)
+    def chat_page() -> Response:
+        return static_file("index.html", "text/html")
+
+    @app.get("/widget.js", include_in_schema=False)
+    def widget() -> Response:
+        return static_file("widget.js", "text/javascript")
+
+    @app.get("/faq", include_in_schema=False)
+    def faq_page() -> Response:
+        return static_file("faq.html", "text/html")

@@ -1,0 +1,178 @@
+"""The chat API: search, ask, stream, documents and passages, feedback, health."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import StreamingResponse
+
+from service.api.schemas import (
+    AskRequest,
+    AskResponse,
+    FeedbackRequest,
+    FeedbackResponse,
+    SearchRequest,
+    SearchResponse,
+)
+from service.assistant import Assistant
+from service.engine import Engine
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter()
+public_router = APIRouter()  # no key needed: health checks from load balancers
+CONTEXT_PASSAGES = 1
+
+
+def engine_of(request: Request) -> Engine:
+    return request.app.state.engine  # type: ignore[no-any-return]
+
+
+def assistant_of(request: Request) -> Assistant:
+    return request.app.state.assistant  # type: ignore[no-any-return]
+
+
+@public_router.get("/health", tags=["service"])
+def health(request: Request) -> dict[str, Any]:
+    """Whether the index is loaded, what it holds, and which mode the service runs in."""
+    engine = engine_of(request)
+    index = engine.index
+    return {
+        "status": "ok",
+        "index_loaded": True,
+        "index_build": index.build_id,
+        "documents": len(index.documents),
+        "passages": len(index.chunks),
+        "embedder": engine.embedder.name,
+        "require_keys": bool(getattr(request.app.state, "require_keys", False)),
+        "llm": bool(engine.settings.llm_base_url),
+    }
+
+
+@router.post("/api/search", response_model=SearchResponse, tags=["chat"])
+def search(body: SearchRequest, request: Request) -> dict[str, Any]:
+    """The passages that best match ``query``, best first."""
+    hits = engine_of(request).retriever.search(body.query, body.k)
+    return {"results": [hit.to_json() for hit in hits]}
+
+
+@router.post("/api/ask", response_model=AskResponse, tags=["chat"])
+def ask(body: AskRequest, request: Request) -> dict[str, Any]:
+    """An answer quoting the documents, each statement marked [n] and cited — or a refusal."""
+    answer, conversation_id = assistant_of(request).ask(body.question, body.conversation_id)
+    return answer.to_json(conversation_id)
+
+
+@router.post("/api/chat/stream", tags=["chat"])
+def chat_stream(body: AskRequest, request: Request) -> StreamingResponse:
+    """The same answer as server-sent events: `start`, `token`s of text, then `done`."""
+    events = assistant_of(request).stream(body.question, body.conversation_id)
+
+    def encode(items: Iterator[dict[str, object]]) -> Iterator[str]:
+        try:
+            for item in items:
+                event = item.pop("event")
+                yield f"event: {event}\ndata: {json.dumps(item, ensure_ascii=False)}\n\n"
+        except Exception:
+            logger.exception("Streaming an answer failed")
+            message = {"detail": "The answer could not be completed — please try again."}
+            yield f"event: error\ndata: {json.dumps(message)}\n\n"
+
+    return StreamingResponse(
+        encode(events),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("/api/documents", tags=["documents"])
+def documents(request: Request) -> dict[str, Any]:
+    index = engine_of(request).index
+    counts: dict[str, int] = {}
+    for chunk in index.chunks:
+        counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
+    return {
+        "documents": [
+            _document_json(doc) | {"passages": counts.get(doc.doc_id, 0)}
+            for doc in index.documents.values()
+        ]
+    }
+
+
+@router.get("/api/documents/{doc_id}", tags=["documents"])
+def document(doc_id: str, request: Request) -> dict[str, Any]:
+    index = engine_of(request).index
+    doc = index.documents.get(doc_id)
+    if doc is None:
+        raise HTTPException(404, f"No document '{doc_id}' — GET /api/documents lists the ids")
+    passages = [
+        {"chunk_id": c.id, "section": c.section or None, "page": c.page, "start": c.start,
+         "end": c.end}
+        for c in index.chunks if c.doc_id == doc_id
+    ]
+    return _document_json(doc) | {"text": index.clean_texts[doc_id], "passages": passages}
+
+
+@router.get("/api/passages/{chunk_id}", tags=["documents"])
+def passage(chunk_id: str, request: Request) -> dict[str, Any]:
+    """A passage with the passages around it, so the reader sees the quote in its context."""
+    index = engine_of(request).index
+    row = index.chunk_row.get(chunk_id)
+    if row is None:
+        raise HTTPException(
+            404, f"No passage '{chunk_id}' — it may be gone after a re-ingest; search again"
+        )
+    chunk = index.chunks[row]
+    doc = index.documents[chunk.doc_id]
+    text = index.clean_texts[chunk.doc_id]
+    neighbours = [
+        c for c in index.chunks[max(0, row - CONTEXT_PASSAGES) : row + CONTEXT_PASSAGES + 1]
+        if c.doc_id == chunk.doc_id
+    ]
+    context_start = min(c.start for c in neighbours)
+    context_end = max(c.end for c in neighbours)
+    return {
+        "chunk_id": chunk.id,
+        "doc_id": doc.doc_id,
+        "source": doc.source,
+        "title": doc.title,
+        "section": chunk.section or None,
+        "page": chunk.page,
+        "page_end": chunk.page_end,
+        "text": chunk.text,
+        "start": chunk.start,
+        "end": chunk.end,
+        "sentences": [list(span) for span in chunk.sentences],
+        "context": {
+            "text": text[context_start:context_end],
+            "start": context_start,
+            "end": context_end,
+            # where the passage itself sits inside the context text
+            "passage_start": chunk.start - context_start,
+            "passage_end": chunk.end - context_start,
+        },
+        "previous": neighbours[0].id if neighbours[0].id != chunk.id else None,
+        "next": neighbours[-1].id if neighbours[-1].id != chunk.id else None,
+    }
+
+
+@router.post("/api/feedback", response_model=FeedbackResponse, tags=["chat"])
+def feedback(body: FeedbackRequest, request: Request) -> dict[str, Any]:
+    """Thumbs up or down (and a comment) on an answer; personal data is redacted first."""
+    store = request.app.state.feedback
+    if store is None:
+        return {"id": None, "stored": False}
+    feedback_id = store.add(body.rating, body.question, body.answer, body.comment,
+                            body.conversation_id, body.chunk_ids)
+    return {"id": feedback_id, "stored": True}
+
+
+def _document_json(doc: Any) -> dict[str, Any]:
+    return {
+        "doc_id": doc.doc_id, "source": doc.source, "title": doc.title, "author": doc.author,
+        "year": doc.year, "language": doc.language, "pages": doc.pages,
+    }

@@ -1,0 +1,207 @@
+"""Hybrid search: dense passages and sentences (FAISS / e5) fused with Dutch BM25."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from ingest.embedders import Embedder, embed_query
+from ingest.index import Index
+from ingest.language import detect_language
+from ingest.model import Chunk, DocumentInfo
+from service.glossary import Glossary
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """Fusion settings; the values are the ones the evaluation chose (evals/EXPERIMENTS.md)."""
+
+    fusion: Literal["weighted", "rrf"] = "weighted"
+    dense_weight: float = 0.45
+    sentence_weight: float = 0.25
+    lexical_weight: float = 0.30
+    candidates: int = 100
+    rrf_k: int = 60
+    expand_english: bool = True
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    chunk: Chunk
+    document: DocumentInfo
+    score: float
+    dense: float
+    sentence: float
+    lexical: float
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "chunk_id": self.chunk.id,
+            "text": self.chunk.text,
+            "score": round(self.score, 4),
+            "source": self.document.source,
+            "doc_id": self.document.doc_id,
+            "title": self.document.title,
+            "section": self.chunk.section or None,
+            "page": self.chunk.page,
+            "page_end": self.chunk.page_end,
+            "start": self.chunk.start,
+            "end": self.chunk.end,
+        }
+
+
+@dataclass(frozen=True)
+class QueryScores:
+    """Per-passage scores for one query, before fusion (the answerer reuses them)."""
+
+    query_vector: np.ndarray
+    dense: np.ndarray  # (passages,) cosine
+    sentence: np.ndarray  # (passages,) best sentence cosine in each passage
+    sentence_all: np.ndarray  # (sentences,) cosine of every sentence
+    lexical: np.ndarray  # (passages,) BM25
+
+
+class HybridRetriever:
+    def __init__(
+        self,
+        index: Index,
+        embedder: Embedder,
+        glossary: Glossary | None = None,
+        config: RetrievalConfig | None = None,
+        query_cache_size: int = 1024,
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.glossary = glossary or Glossary({})
+        self.config = config or RetrievalConfig()
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = query_cache_size
+        self._lock = threading.Lock()
+
+    def query_vector(self, query: str) -> np.ndarray:
+        """Embed ``query``, remembering recent ones: practitioners repeat questions."""
+        with self._lock:
+            cached = self._query_cache.get(query)
+            if cached is not None:
+                self._query_cache.move_to_end(query)
+                return cached
+        vector = embed_query(self.embedder, query)
+        with self._lock:
+            self._query_cache[query] = vector
+            if len(self._query_cache) > self._cache_size:
+                self._query_cache.popitem(last=False)
+        return vector
+
+    def lexical_query(self, query: str) -> str:
+        if self.config.expand_english and detect_language(query) == "en":
+            return self.glossary.expand(query)
+        return query
+
+    def scores(self, query: str) -> QueryScores:
+        index = self.index
+        vector = self.query_vector(query)
+        dense = index.passage_vectors @ vector
+        sentence_all = (
+            index.sentence_vectors @ vector
+            if len(index.sentence_vectors)
+            else np.zeros(0, dtype=np.float32)
+        )
+        sentence = np.full(len(index.chunks), -1.0, dtype=np.float32)
+        if len(sentence_all):
+            np.maximum.at(sentence, index.sentence_owner[:, 0], sentence_all)
+        sentence = np.where(sentence < -0.5, dense, sentence)
+        lexical = index.lexical.scores(self.lexical_query(query))
+        return QueryScores(vector, dense, sentence, sentence_all, lexical)
+
+    def fuse(self, scores: QueryScores) -> np.ndarray:
+        config = self.config
+        n = len(scores.dense)
+        if n == 0:
+            return np.zeros(0, dtype=np.float32)
+        if config.fusion == "rrf":
+            fused = np.zeros(n, dtype=np.float64)
+            for weight, values in (
+                (config.dense_weight, scores.dense),
+                (config.sentence_weight, scores.sentence),
+                (config.lexical_weight, scores.lexical),
+            ):
+                ranks = np.empty(n)
+                ranks[np.argsort(-values, kind="stable")] = np.arange(1, n + 1)
+                fused += weight / (config.rrf_k + ranks)
+            return fused.astype(np.float32)
+        return (
+            config.dense_weight * _minmax_top(scores.dense, config.candidates)
+            + config.sentence_weight * _minmax_top(scores.sentence, config.candidates)
+            + config.lexical_weight * _max_normalised(scores.lexical)
+        ).astype(np.float32)
+
+    def search(self, query: str, k: int = 5) -> list[SearchHit]:
+        query = query.strip()
+        if not query or not self.index.chunks:
+            return []
+        scores = self.scores(query)
+        return self.hits(scores, self.fuse(scores), k)
+
+    def hits(self, scores: QueryScores, fused: np.ndarray, k: int) -> list[SearchHit]:
+        k = min(k, len(fused))
+        best = np.argpartition(-fused, k - 1)[:k]
+        best = best[np.argsort(-fused[best], kind="stable")]
+        chunks, documents = self.index.chunks, self.index.documents
+        return [
+            SearchHit(
+                chunk=chunks[row],
+                document=documents[chunks[row].doc_id],
+                score=float(fused[row]),
+                dense=float(scores.dense[row]),
+                sentence=float(scores.sentence[row]),
+                lexical=float(scores.lexical[row]),
+            )
+            for row in best
+        ]
+
+
+def _minmax_top(values: np.ndarray, top: int) -> np.ndarray:
+    """Scale so the best is 1 and the ``top``-th best is 0 (cosines crowd into a narrow band)."""
+    if len(values) == 0:
+        return values
+    top = min(top, len(values))
+    floor = np.partition(values, len(values) - top)[len(values) - top]
+    ceiling = values.max()
+    if ceiling - floor < 1e-9:
+        return np.zeros_like(values)
+    return np.clip((values - floor) / (ceiling - floor), 0.0, 1.0)
+
+
+def _max_normalised(values: np.ndarray) -> np.ndarray:
+    ceiling = float(values.max()) if len(values) else 0.0
+    return values / ceiling if ceiling > 0 else np.zeros_like(values)
+
+
+class VraagbaakRetriever(BaseRetriever):
+    """The hybrid search as a LangChain ``BaseRetriever`` (documents carry the citation fields)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    retriever: HybridRetriever
+    k: int = 5
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        documents = []
+        for hit in self.retriever.search(query, self.k):
+            metadata = hit.to_json()
+            text = str(metadata.pop("text"))
+            documents.append(Document(page_content=text, metadata=metadata, id=hit.chunk.id))
+        return documents

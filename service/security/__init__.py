@@ -1,0 +1,1 @@
+"""Access control, limits and privacy protection for the HTTP service."""

@@ -1,0 +1,162 @@
+"""Incremental ingest, bad files, crash safety and embedder mismatch — with the fake embedder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ingest import index as index_module
+from ingest.index import current_build, load_index
+from ingest.pipeline import ingest
+from tests.fakes import HashingEmbedder
+from vraagbaak.errors import EmbedderMismatchError, IndexMissingError, VraagbaakError
+
+
+def _sources(index_dir: Path) -> set[str]:
+    return {d.source for d in load_index(index_dir).documents.values()}
+
+
+def test_ingest_builds_an_index_with_provenance(small_corpus: Path, tmp_path: Path,
+                                                fake_embedder: HashingEmbedder) -> None:
+    index_dir = tmp_path / "index"
+    report = ingest([small_corpus], index_dir, fake_embedder)
+    assert sorted(report.indexed) == ["buurtteams.txt", "jim.txt"]
+    index = load_index(index_dir, fake_embedder.name)
+    assert report.passages == len(index.chunks) > 0
+    for chunk in index.chunks:
+        assert index.clean_texts[chunk.doc_id][chunk.start : chunk.end] == chunk.text
+    assert index.passage_vectors.shape == (len(index.chunks), fake_embedder.dimension)
+    assert index.sentence_vectors.shape[0] == sum(len(c.sentences) for c in index.chunks)
+    assert index.manifest.documents.keys() == {"jim.txt", "buurtteams.txt"}
+
+
+def test_reingest_without_changes_embeds_nothing(small_corpus: Path, tmp_path: Path) -> None:
+    embedder = CountingEmbedder()
+    ingest([small_corpus], tmp_path / "index", embedder)
+    first_build = current_build(tmp_path / "index")
+    embedded = embedder.count
+    report = ingest([small_corpus], tmp_path / "index", embedder)
+    assert not report.changed
+    assert embedder.count == embedded
+    assert current_build(tmp_path / "index") == first_build
+
+
+def test_added_changed_and_removed_files_are_found(small_corpus: Path, tmp_path: Path,
+                                                   fake_embedder: HashingEmbedder) -> None:
+    index_dir = tmp_path / "index"
+    ingest([small_corpus], index_dir, fake_embedder)
+
+    (small_corpus / "nieuw.md").write_text("# Nieuw protocol\n\nDe wijkcoach belt binnen drie "
+                                           "dagen terug.\n", encoding="utf-8")
+    report = ingest([small_corpus], index_dir, fake_embedder)
+    assert report.indexed == ["nieuw.md"] and sorted(report.unchanged) == ["buurtteams.txt",
+                                                                           "jim.txt"]
+
+    path = small_corpus / "buurtteams.txt"
+    path.write_text(path.read_text("utf-8").replace("4.210", "5.000"), encoding="utf-8")
+    report = ingest([small_corpus], index_dir, fake_embedder)
+    assert report.indexed == ["buurtteams.txt"]
+    index = load_index(index_dir)
+    texts = " ".join(c.text for c in index.chunks)
+    assert "5.000" in texts and "4.210" not in texts
+
+    (small_corpus / "jim.txt").unlink()
+    report = ingest([small_corpus], index_dir, fake_embedder)
+    assert report.removed == ["jim.txt"]
+    index = load_index(index_dir)
+    assert _sources(index_dir) == {"buurtteams.txt", "nieuw.md"}
+    assert all("JIM" not in c.text for c in index.chunks)
+    assert index.lexical.size == len(index.chunks)
+
+
+def test_a_broken_file_is_skipped_and_the_rest_indexed(small_corpus: Path, tmp_path: Path,
+                                                       fake_embedder: HashingEmbedder) -> None:
+    (small_corpus / "kapot.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    (small_corpus / "latin1.txt").write_bytes("Caf\xe9 in de wijk".encode("latin-1"))
+    (small_corpus / "leeg.txt").write_bytes(b"")
+    report = ingest([small_corpus], tmp_path / "index", fake_embedder)
+    skipped = dict(report.skipped)
+    assert set(skipped) == {"kapot.pdf", "latin1.txt", "leeg.txt"}
+    assert "UTF-8" in skipped["latin1.txt"]
+    assert sorted(report.indexed) == ["buurtteams.txt", "jim.txt"]
+
+
+def test_nothing_readable_is_an_error_naming_the_files(tmp_path: Path,
+                                                       fake_embedder: HashingEmbedder) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "leeg.txt").write_bytes(b"")
+    with pytest.raises(VraagbaakError, match=r"leeg\.txt"):
+        ingest([corpus], tmp_path / "index", fake_embedder)
+
+
+def test_a_crash_mid_write_leaves_the_previous_index_usable(
+    small_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    index_dir = tmp_path / "index"
+    ingest([small_corpus], index_dir, fake_embedder)
+    before = current_build(index_dir)
+    (small_corpus / "jim.txt").write_text("Een heel ander document over wachtlijsten.\n",
+                                          encoding="utf-8")
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(index_module.faiss, "write_index", crash)
+    with pytest.raises(OSError):
+        ingest([small_corpus], index_dir, fake_embedder)
+    monkeypatch.undo()
+
+    assert current_build(index_dir) == before
+    index = load_index(index_dir)
+    assert any("SAVE" in c.text for c in index.chunks)  # the old content still serves
+    # and the next ingest completes normally
+    ingest([small_corpus], index_dir, fake_embedder)
+    assert all("SAVE" not in c.text for c in load_index(index_dir).chunks)
+
+
+def test_a_killed_ingest_leaves_no_half_index_behind(small_corpus: Path, tmp_path: Path,
+                                                     fake_embedder: HashingEmbedder) -> None:
+    index_dir = tmp_path / "index"
+    ingest([small_corpus], index_dir, fake_embedder)
+    builds = index_dir / "builds"
+    partial = builds / ".20990101-000000-abcdef.partial"
+    partial.mkdir()
+    (partial / "chunks.jsonl").write_text("{broken", encoding="utf-8")
+    index = load_index(index_dir)
+    assert index.path.name != partial.name and index.chunks
+
+
+def test_loading_refuses_an_index_from_another_embedder(small_settings) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(EmbedderMismatchError) as error:
+        load_index(small_settings.index_dir, "e5-small-q4")
+    message = str(error.value)
+    assert "hashing-test" in message and "--rebuild" in message
+
+
+def test_missing_index_says_to_run_ingest(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissingError, match="vraagbaak ingest"):
+        load_index(tmp_path / "nothing")
+
+
+def test_old_builds_are_pruned(small_corpus: Path, tmp_path: Path,
+                               fake_embedder: HashingEmbedder) -> None:
+    index_dir = tmp_path / "index"
+    for n in range(4):
+        (small_corpus / "extra.txt").write_text(f"Versie {n} van het protocol.\n", "utf-8")
+        ingest([small_corpus], index_dir, fake_embedder)
+    finished = [p for p in os.listdir(index_dir / "builds") if not p.startswith(".")]
+    assert len(finished) == index_module.KEEP_BUILDS
+
+
+class CountingEmbedder(HashingEmbedder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def embed_batch(self, texts, kind):  # type: ignore[no-untyped-def]
+        self.count += len(texts)
+        return super().embed_batch(texts, kind)

@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.cleaning import clean_pages
+from ingest.loaders import load_document
+from ingest.model import PageText, Section
+from ingest.structure import find_sections
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "corpus"
+SHARED_PDF = ROOT.parent / "shared" / "pdf" / "parkeerverordening-heerlen-2025.pdf"
+
+BODY = (
+    "Dit is een gewone alinea met genoeg tekst om als lopende tekst te gelden, zodat de regel "
+    "erboven als kop herkend kan worden."
+)
+
+
+def headings(text: str) -> list[str]:
+    return [section.heading for section in find_sections(text)]
+
+
+def corpus_sections(name: str) -> list[Section]:
+    raw = (CORPUS / name).read_text(encoding="utf-8")
+    return find_sections(clean_pages([PageText(None, raw)]).text)
+
+
+def test_numbered_headings_get_levels_and_paths() -> None:
+    text = "\n".join(
+        [
+            "Samenvatting",
+            BODY,
+            "1. Inleiding",
+            BODY,
+            "1.1. Achtergrond van het onderzoek",
+            BODY,
+            "1.2. Onderzoeksvragen",
+            BODY,
+            "2. Methode",
+            BODY,
+            "2.1. Samenwerking tussen basishulp en specialistische hulp",
+            BODY,
+        ]
+    )
+    sections = find_sections(text)
+
+    assert [(s.heading, s.level) for s in sections] == [
+        ("Samenvatting", 1),
+        ("1. Inleiding", 1),
+        ("1.1. Achtergrond van het onderzoek", 2),
+        ("1.2. Onderzoeksvragen", 2),
+        ("2. Methode", 1),
+        ("2.1. Samenwerking tussen basishulp en specialistische hulp", 2),
+    ]
+    assert sections[3].path == ("1. Inleiding", "1.2. Onderzoeksvragen")
+    assert sections[5].path[0] == "2. Methode"
+    assert text[sections[2].start :].startswith("1.1. Achtergrond")
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["3 Resultaten", "Hoofdstuk 4", "Hoofdstuk 2. Effectieve Basishulp", "Artikel 2",
+     "Bijlage 1: Topiclijst fase 1", "Conclusies", "Aanbevelingen", "Discussie", "Literatuur",
+     "Management Summary", "Voorwoord", "# Markdown kop"],
+)  # fmt: skip
+def test_heading_forms_are_recognised(heading: str) -> None:
+    assert headings(f"{BODY}\n{heading}\n{BODY}") == [heading.lstrip("# ")]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "1. Het college kan, bij openbaar te maken besluit, weggedeelten aanwijzen.",
+        "6. deelautoplaats: parkeerplaats aangewezen voor het parkeren van een deelauto.",
+        "9. Is de samenwerking geëvalueerd op het gebied van gemaakte afspraken?",
+        "3. Vertrouwen en respect; bouwen aan werkrelaties; kennen professionals elkaar",
+        "Hoofdstuk 3 geeft weer hoe we bijdragen aan de buurtagenda",
+        "Strategisch niveau 10 45",
+        "2018",
+        "Figuur 1: Fasen van de JIM-aanpak",
+        "Inleiding ........................ 5",
+        "Organisatievorm van JGZ en",
+        "- Sociale basishulp",
+        "“Een sterke sociale basis”",
+    ],
+)
+def test_false_positives_are_avoided(line: str) -> None:
+    assert headings(f"{BODY}\n{line}\n{BODY}") == []
+
+
+def test_short_title_line_standing_alone_is_a_heading_under_its_section() -> None:
+    text = "\n".join(["3. Resultaten", BODY, "Rolverdeling binnen de samenwerking", BODY])
+    sections = find_sections(text)
+
+    assert sections[-1].heading == "Rolverdeling binnen de samenwerking"
+    assert sections[-1].path == ("3. Resultaten", "Rolverdeling binnen de samenwerking")
+
+
+def test_table_cells_are_not_headings() -> None:
+    text = "\n".join([BODY, "Wijk", "Bereik", "Overvecht", "17 procent", BODY])
+    assert headings(text) == []
+
+
+def test_table_of_contents_entries_are_skipped() -> None:
+    text = "\n".join(["Inhoud", "Inleiding", "Methode", "", "Inleiding", BODY, "Methode", BODY])
+    sections = find_sections(text)
+
+    assert [s.heading for s in sections] == ["Inhoud", "Inleiding", "Methode"]
+    assert text[sections[1].start :].startswith(f"Inleiding\n{BODY}")
+
+
+def test_appendix_sections_nest_their_known_names() -> None:
+    text = "\n".join(["4. Discussie", BODY, "Bijlage 1: Topiclijst", BODY, "Introductie", BODY])
+    sections = find_sections(text)
+
+    assert sections[-1].path == ("Bijlage 1: Topiclijst", "Introductie")
+
+
+def test_numbered_points_without_chapters_nest_under_named_sections() -> None:
+    text = "\n".join(["Samenvatting", BODY, "1. Randvoorwaarden", BODY, "2. Visie", BODY])
+    sections = find_sections(text)
+
+    assert sections[1].path == ("Samenvatting", "1. Randvoorwaarden")
+    assert sections[2].path == ("Samenvatting", "2. Visie")
+
+
+def test_empty_text_has_no_sections() -> None:
+    assert find_sections("") == []
+
+
+def test_real_pdf_articles() -> None:
+    text = clean_pages(load_document(SHARED_PDF).pages).text
+    sections = find_sections(text)
+    found = [s.heading for s in sections]
+
+    assert "AFDELING I DEFINITIES" in found
+    assert "Artikel 1" in found and "Artikel 2." in found
+    article = next(s for s in sections if s.heading == "Artikel 2.")
+    assert article.path[0].startswith("AFDELING II") and article.level == 2
+    assert not any(h.startswith(("6. deelautoplaats", "1. Het college")) for h in found)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("000_a40865c55bc392e4.txt",
+         [("Samenvatting", 1), ("1. Inleiding", 1), ("1.2. Onderzoeksvragen", 2),
+          ("2. Methode", 1), ("3. Resultaten", 1),
+          ("3.5. Reflectie op resultaten in membercheck", 2), ("4. Discussie", 1),
+          ("Bijlage 1: Topiclijst fase 1", 1)]),
+        ("001_2dee6ced833473bc.txt",
+         [("Samenvatting", 1), ("Inleiding", 1), ("2. Methode", 1), ("Resultaten", 1),
+          ("4. Discussie", 1), ("Bijlage 1: Topiclijst Fase 2 voor de JIM", 1)]),
+        ("002_046c0404f7c2ee17.txt",
+         [("Samenvatting", 1), ("Inleiding", 1), ("1.2 Potentieel werkzame elementen", 2),
+          ("Resultaten", 1), ("3.14.3 JGZ en wijkteam in één team of organisatie", 3),
+          ("Conclusies en aanbevelingen", 1), ("4.3 Aanbevelingen", 2)]),
+        ("003_ac686dcf53bd400a.txt",
+         [("Management Summary", 1), ("1. Inleiding en onderzoeksmodel", 1),
+          ("3.5. Leerprocessen", 2), ("6.4. Aanbevelingen", 2), ("7. Nawoord", 1),
+          ("Bijlage 15: Speelveld voor het bieden van integrale gezondheidszorg gemeente "
+           "Overbetuwe", 1)]),
+        ("004_5a33403272936a1a.txt",
+         [("Hoofdstuk 1. Toegankelijk voor alle jongeren en gezinnen", 1),
+          ("Hoofdstuk 5. Professionele teams", 1)]),
+    ],
+)  # fmt: skip
+def test_corpus_table_of_contents(name: str, expected: list[tuple[str, int]]) -> None:
+    sections = corpus_sections(name)
+    levels = {s.heading: s.level for s in sections}
+    order = [s.heading for s in sections]
+
+    assert [(heading, levels.get(heading)) for heading, _ in expected] == expected
+    positions = [order.index(heading) for heading, _ in expected]
+    assert positions == sorted(positions)
+
+
+def test_corpus_subsection_paths() -> None:
+    sections = corpus_sections("003_ac686dcf53bd400a.txt")
+    by_heading = {s.heading: s for s in sections}
+
+    assert by_heading["3.5. Leerprocessen"].path == ("3. Literatuurstudie", "3.5. Leerprocessen")
+    assert by_heading["6.4. Aanbevelingen"].level == 2
+    assert "1 SWT met generalistisch profiel" not in by_heading

@@ -1,0 +1,130 @@
+"""The trainer flow in /faq, in headless Chromium against a real uvicorn server."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from evals.goldset import load_goldset
+from service.api.app import create_app
+from service.assistant import Assistant
+from service.engine import Engine
+from service.faq.routes import install_faq
+from tests.service.faq.conftest import ANSWER_CONFIG
+from vraagbaak.settings import Settings
+
+pytestmark = pytest.mark.browser
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture
+def server(settings: Settings, engine: Engine) -> Iterator[str]:
+    app = create_app(settings, engine=engine, assistant=Assistant(engine, ANSWER_CONFIG))
+    install_faq(app, settings)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started:
+        if time.time() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_trainer_flow_in_the_browser(server: str, tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    errors: list[str] = []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(accept_downloads=True)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text)
+                if msg.type == "error" and "Failed to load resource" not in msg.text else None)
+        page.on("response", lambda response: errors.append(f"{response.status} {response.url}")
+                if response.status >= 400 and not response.url.endswith("/favicon.ico")
+                else None)
+        requested: list[str] = []
+        page.on("request", lambda request: requested.append(request.url))
+        page.goto(f"{server}/faq")
+        expect = sync_api.expect
+
+        # Create a set.
+        page.fill("#set-name", "Training JIM")
+        page.fill("#set-description", "Voor nieuwe collega's")
+        page.click("#create-set button[type=submit]")
+        expect(page.locator("#set-title")).to_have_text("Training JIM")
+
+        # Paste questions and upload a list → drafts.
+        page.fill("#questions", "Wie is regiehouder als SAVE MN bij aanvang betrokken is?\n"
+                                "Hoeveel jongeren kozen in 2018 een JIM?")
+        upload = tmp_path / "vragen.txt"
+        upload.write_text("Hoe lang waren de wachtlijsten voor specialistische hulp?\n",
+                          encoding="utf-8")
+        page.set_input_files("#questions-file", str(upload))
+        page.click("#draft-button")
+        expect(page.locator("#entries li")).to_have_count(3)
+        expect(page.locator("#status")).to_contain_text("3 concept(en) gemaakt")
+
+        # Review the first draft: the answer quotes the corpus and shows its source.
+        page.locator("#entries li").first.click()
+        expect(page.locator("#editor")).to_be_visible()
+        expect(page.locator("#entry-answer")).to_have_value(
+            "SAVE MN was regiehouder als zij al bij aanvang van het traject betrokken waren. [1]")
+        expect(page.locator("#citations li")).to_have_count(1)
+        expect(page.locator("#citations li .vb-source")).to_contain_text("Evaluatie JIM-aanpak")
+
+        # Edit, remove the citation, cite a sentence found by searching, approve.
+        page.fill("#entry-answer", "SAVE MN heeft de regie als het er vanaf het begin bij is [1].")
+        page.click("#save-entry")
+        expect(page.locator("#status")).to_have_text("Opgeslagen.")
+        page.click("#citations li button")
+        expect(page.locator("#citations li")).to_have_count(1)
+        expect(page.locator("#citations li")).to_contain_text("Geen bronnen")
+        page.fill("#search-query", "SAVE MN regiehouder aanvang")
+        page.click("#search-form button")
+        sentence = page.locator("#search-results .vb-sentence").filter(
+            has_text="SAVE MN was regiehouder")
+        sentence.locator("button").click()
+        expect(page.locator("#citations blockquote")).to_have_text(
+            "SAVE MN was regiehouder als zij al bij aanvang van het traject betrokken waren.")
+        page.click("#approve-entry")
+        expect(page.locator("#entry-status")).to_have_text("goedgekeurd")
+        expect(page.locator("#entries li").first.locator(".vb-approved")).to_have_count(1)
+
+        # Server text is shown as text, never as markup.
+        page.fill("#entry-notes", "<img src=x onerror=alert(1)>")
+        page.click("#save-entry")
+        expect(page.locator("#status")).to_have_text("Opgeslagen.")
+        assert page.locator("img").count() == 0
+
+        # Export: the links download Markdown and an eval set.
+        with page.expect_download() as markdown_download:
+            page.click("#export-md")
+        markdown = Path(markdown_download.value.path()).read_text(encoding="utf-8")
+        assert "## Wie is regiehouder als SAVE MN bij aanvang betrokken is?" in markdown
+        with page.expect_download() as evalset_download:
+            page.click("#export-evalset")
+        target = tmp_path / evalset_download.value.suggested_filename
+        evalset_download.value.save_as(target)
+        assert [q.question for q in load_goldset(target)] == [
+            "Wie is regiehouder als SAVE MN bij aanvang betrokken is?"]
+        browser.close()
+    assert errors == []
+    assert all(url.startswith(server) for url in requested)

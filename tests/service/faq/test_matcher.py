@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from ingest.index import Index
+from service.assistant import Assistant
+from service.engine import Engine
+from service.faq.drafting import approve, make_citation
+from service.faq.matcher import FaqAnswerer, faq_answerer_for
+from service.faq.store import FaqStore, NewEntry
+from tests.fakes import HashingEmbedder
+from tests.service.faq.conftest import ANSWER_CONFIG
+
+REGIE = "SAVE MN was regiehouder als zij al bij aanvang van het traject betrokken waren."
+QUESTION = "Wie heeft de regie als SAVE MN vanaf het begin betrokken is?"
+
+
+def _approved(store: FaqStore, index: Index, question: str = QUESTION) -> int:
+    store.create_set("S", language="nl")
+    citation = make_citation(index, index.chunks[0].id, REGIE)
+    entry = store.add_entry("S", NewEntry(question, "SAVE MN heeft dan de regie [1].",
+                                          (citation,)))
+    return entry.id
+
+
+def test_matches_only_approved_close_questions(store: FaqStore, index: Index,
+                                               embedder: HashingEmbedder) -> None:
+    entry_id = _approved(store, index)
+    faq = FaqAnswerer(store, embedder, index)
+    assert faq.answer(QUESTION, "nl") is None  # still a draft
+    approve(store, "S", entry_id, "ann", index)
+
+    answer = faq.answer("wie heeft de regie, als SAVE MN vanaf het begin betrokken is", "nl")
+    assert answer is not None
+    assert answer.mode == "curated" and not answer.refused
+    assert answer.answer == "SAVE MN heeft dan de regie [1]."
+    assert answer.notes == ("Gecontroleerd antwoord uit de FAQ",)
+    [citation] = answer.citations
+    assert citation.text == index.chunks[0].text  # the current passage
+    assert citation.text[citation.start : citation.end] == citation.quote == REGIE
+    assert (citation.title, citation.source, citation.n) == ("Evaluatie JIM-aanpak", "jim.txt",
+                                                             1)
+
+    assert faq.answer("Hoe lang zijn de wachtlijsten?", "nl") is None
+    assert faq.answer(QUESTION, "en") is None  # a Dutch set answers Dutch questions
+
+
+def test_numbers_must_agree(store: FaqStore, index: Index, embedder: HashingEmbedder) -> None:
+    entry_id = _approved(store, index, "Hoeveel jongeren kozen in 2018 een JIM?")
+    approve(store, "S", entry_id, "ann", index)
+    faq = FaqAnswerer(store, embedder, index)
+    assert faq.answer("Hoeveel jongeren kozen in 2018 een JIM?", "nl") is not None
+    assert faq.answer("Hoeveel jongeren kozen in 2019 een JIM?", "nl") is None
+
+
+def test_stale_entries_are_not_served(store: FaqStore, index: Index,
+                                      embedder: HashingEmbedder) -> None:
+    entry_id = _approved(store, index)
+    approve(store, "S", entry_id, "ann", index)
+    faq = FaqAnswerer(store, embedder, lambda: index)
+    assert faq.answer(QUESTION, "nl") is not None
+    store.update_entry("S", entry_id, by="ingest", stale=True, stale_reason="weg")
+    assert faq.answer(QUESTION, "nl") is None
+
+
+def test_assistant_answers_from_the_faq_first(store: FaqStore, engine: Engine) -> None:
+    entry_id = _approved(store, engine.index)
+    approve(store, "S", entry_id, "ann", engine.index)
+    assistant = Assistant(engine, ANSWER_CONFIG, before=[faq_answerer_for(engine, store)])
+    answer, _ = assistant.ask(QUESTION)
+    assert answer.mode == "curated"
+    other, _ = assistant.ask("Hoe lang waren de wachtlijsten voor specialistische hulp?")
+    assert other.mode == "extractive"

@@ -1,0 +1,355 @@
+"""The `vraagbaak` command: ingest, search, ask, serve, evaluate, curate FAQ sets, manage keys."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from vraagbaak.errors import VraagbaakError
+from vraagbaak.settings import Settings
+
+app = typer.Typer(
+    help="Vraagbaak: answers from youth-care documents, with the passages they rest on.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+CorpusOption = Annotated[
+    Optional[Path], typer.Option("--corpus", help="Corpus folder (default: corpus/)")
+]
+DataOption = Annotated[
+    Optional[Path], typer.Option("--data-dir", help="Index and databases (default: .vraagbaak/)")
+]
+EmbedderOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--embedder", help="'e5-small-q4' (bundled, default) or 'sentence-transformers:<model>'"
+    ),
+]
+
+
+def settings_from(
+    corpus: Path | None = None, data_dir: Path | None = None, embedder: str | None = None
+) -> Settings:
+    overrides: dict[str, object] = {}
+    if corpus is not None:
+        overrides["corpus_dir"] = corpus
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    if embedder is not None:
+        overrides["embedder"] = embedder
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def out(text: str = "") -> None:
+    typer.echo(text)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.secho(f"Error: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code)
+
+
+@app.callback()
+def _configure(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        Optional[list[Path]], typer.Argument(help="Files or folders (default: the corpus folder)")
+    ] = None,
+    corpus: CorpusOption = None,
+    data_dir: DataOption = None,
+    embedder: EmbedderOption = None,
+    rebuild: Annotated[bool, typer.Option(help="Ignore the existing index and build anew")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
+) -> None:
+    """Index documents (PDF, Word, text, Markdown); only what changed is processed again."""
+    from ingest.pipeline import ingest as run_ingest
+    from service.engine import open_embedder
+
+    settings = settings_from(corpus, data_dir, embedder)
+    try:
+        report = run_ingest(
+            paths or [settings.corpus_dir],
+            settings.index_dir,
+            open_embedder(settings),
+            rebuild=rebuild,
+            show_progress=not json_output and sys.stderr.isatty(),
+        )
+    except VraagbaakError as exc:
+        raise fail(str(exc)) from exc
+    faq_summary = _flag_stale_faq_entries(settings) if report.changed else None
+    if json_output:
+        out(json.dumps(report.__dict__ | {"changed": report.changed}, indent=2))
+        return
+    if not report.changed:
+        out(f"Nothing changed: {report.documents} documents, {report.passages} passages "
+            f"already indexed ({report.seconds:.1f} s).")
+    else:
+        out(f"Indexed {len(report.indexed)} new or changed, kept {len(report.unchanged)} "
+            f"unchanged, removed {len(report.removed)} — {report.documents} documents, "
+            f"{report.passages} passages, {report.sentences} sentences in {report.seconds:.1f} s.")
+    for name in report.removed:
+        out(f"  removed: {name}")
+    for name, reason in report.skipped:
+        out(f"  skipped: {name} — {reason}")
+    out(f"Index: {settings.index_dir}")
+    if faq_summary:
+        out(faq_summary)
+
+
+def _flag_stale_faq_entries(settings: Settings) -> str | None:
+    """After a re-ingest: FAQ entries whose cited passages changed are flagged for review."""
+    from ingest.index import load_index
+    from service.faq.staleness import flag_stale_entries
+    from service.faq.store import FaqStore, faq_database_path
+
+    if not faq_database_path(settings).exists():
+        return None
+    return flag_stale_entries(FaqStore.open(settings), load_index(settings.index_dir)).summary()
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for, in Dutch or English")],
+    k: Annotated[int, typer.Option("--k", "-k", min=1, max=50, help="Number of passages")] = 5,
+    json_output: Annotated[bool, typer.Option("--json", help="Print a JSON array")] = False,
+    corpus: CorpusOption = None,
+    data_dir: DataOption = None,
+    embedder: EmbedderOption = None,
+) -> None:
+    """Find the passages that best match a query (hybrid dense + BM25)."""
+    from service.engine import Engine
+
+    settings = settings_from(corpus, data_dir, embedder)
+    try:
+        hits = Engine.load(settings).retriever.search(query, k)
+    except VraagbaakError as exc:
+        raise fail(str(exc)) from exc
+    if json_output:
+        out(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        out("No passages found.")
+    for rank, hit in enumerate(hits, 1):
+        page = f", p. {hit.chunk.page}" if hit.chunk.page else ""
+        section = f" — {hit.chunk.section}" if hit.chunk.section else ""
+        out(f"[{rank}] {hit.score:.3f}  {hit.document.title}{section}{page}  ({hit.chunk.id})")
+        out("    " + hit.chunk.text[:400].replace("\n", " ") + ("…" if len(hit.chunk.text) > 400
+                                                              else ""))
+        out()
+
+
+@app.command()
+def docs(
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    corpus: CorpusOption = None,
+    data_dir: DataOption = None,
+) -> None:
+    """List the indexed documents."""
+    from dataclasses import asdict
+
+    from ingest.index import load_index
+
+    settings = settings_from(corpus, data_dir)
+    try:
+        index = load_index(settings.index_dir)
+    except VraagbaakError as exc:
+        raise fail(str(exc)) from exc
+    counts: dict[str, int] = {}
+    for chunk in index.chunks:
+        counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
+    rows = [asdict(d) | {"passages": counts.get(d.doc_id, 0)} for d in index.documents.values()]
+    if json_output:
+        out(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    out(f"{len(rows)} documents, {len(index.chunks)} passages, embedder "
+        f"{index.manifest.embedder} ({index.path})")
+    for row in rows:
+        meta = ", ".join(str(v) for v in (row["author"], row["year"], row["language"]) if v)
+        pages = f", {row['pages']} pages" if row["pages"] else ""
+        out(f"- {row['doc_id']}: {row['title']} ({meta}{pages}) — {row['passages']} passages, "
+            f"{row['source']}")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in Dutch or English")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print the /api/ask JSON")] = False,
+    corpus: CorpusOption = None,
+    data_dir: DataOption = None,
+    embedder: EmbedderOption = None,
+) -> None:
+    """Answer a question from the documents, citing the passages (or say it isn't there)."""
+    from service.assistant import build_assistant
+    from service.engine import Engine
+
+    settings = settings_from(corpus, data_dir, embedder)
+    try:
+        assistant = build_assistant(Engine.load(settings))
+        answer, conversation_id = assistant.ask(question)
+    except VraagbaakError as exc:
+        raise fail(str(exc)) from exc
+    if json_output:
+        out(json.dumps(answer.to_json(conversation_id), ensure_ascii=False, indent=2))
+        return
+    out(answer.answer)
+    for citation in answer.citations or answer.related:
+        page = f", p. {citation.page}" if citation.page else ""
+        section = f" — {citation.section}" if citation.section else ""
+        out(f"  [{citation.n}] {citation.title}{section}{page} ({citation.source})")
+
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Address to bind (default 127.0.0.1)")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (default 8000)")] = None,
+    require_keys: Annotated[
+        bool, typer.Option("--require-keys", help="Every API call needs an API key")
+    ] = False,
+    open_access: Annotated[
+        bool,
+        typer.Option("--open", help="Allow binding a non-loopback address without API keys"),
+    ] = False,
+    cors_origin: Annotated[
+        Optional[list[str]],
+        typer.Option("--cors-origin", help="A web site that may embed the widget (repeatable)"),
+    ] = None,
+    corpus: CorpusOption = None,
+    data_dir: DataOption = None,
+    embedder: EmbedderOption = None,
+) -> None:
+    """Serve the chat API, the chat page at / and the embeddable widget at /widget.js."""
+    import uvicorn
+
+    from service.api.app import create_app
+
+    settings = settings_from(corpus, data_dir, embedder)
+    host = host or settings.host
+    port = port or settings.port
+    if require_keys:
+        settings.require_api_keys = True
+    if cors_origin:
+        settings.cors_origins = [*settings.cors_origins, *(o.rstrip("/") for o in cors_origin)]
+    if host not in LOOPBACK and not settings.require_api_keys and not open_access:
+        raise fail(
+            f"Binding to {host} makes Vraagbaak reachable from the network without API keys. "
+            "Add --require-keys (and create keys with `vraagbaak keys create`), or --open if "
+            "that is really what you want.", code=2,
+        )
+    logging.getLogger("service").setLevel(logging.INFO)
+    out(f"Vraagbaak: chat at http://{host}:{port}/  API docs at http://{host}:{port}/docs")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+from evals.cli import eval_app  # noqa: E402  (sub-commands register after the core ones)
+from service.faq.cli import faq_app  # noqa: E402
+
+app.add_typer(eval_app, name="eval")
+app.add_typer(faq_app, name="faq")
+
+keys_app = typer.Typer(help="API keys: create, list, revoke (stored hashed).",
+                       no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+def _key_store(data_dir: Path | None):  # type: ignore[no-untyped-def]
+    from service.security.keys import KeyStore
+
+    return KeyStore(settings_from(data_dir=data_dir).database_path)
+
+
+@keys_app.command("create")
+def keys_create(
+    scope: Annotated[str, typer.Option(help="ask (chat, widget) | faq (trainers) | admin")],
+    name: Annotated[Optional[str], typer.Option(help="What the key is for")] = None,
+    origin: Annotated[
+        Optional[list[str]],
+        typer.Option("--origin", help="Widget key: only works from this web site (repeatable)"),
+    ] = None,
+    data_dir: DataOption = None,
+) -> None:
+    """Create a key and print it once; only its hash is stored."""
+    if scope not in ("ask", "faq", "admin"):
+        raise fail(f"Unknown scope '{scope}' — use ask, faq or admin", code=2)
+    try:
+        record, plain = _key_store(data_dir).create(scope, name, origin or None)  # type: ignore[arg-type]
+    except VraagbaakError as exc:
+        raise fail(str(exc), code=2) from exc
+    out(plain)
+    typer.echo(f"Created key {record.id} (scope {record.scope}). It is shown only now: store it "
+               "safely.", err=True)
+
+
+@keys_app.command("list")
+def keys_list(
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    data_dir: DataOption = None,
+) -> None:
+    """List keys (never their secrets)."""
+    from dataclasses import asdict
+
+    records = _key_store(data_dir).list()
+    if json_output:
+        out(json.dumps([asdict(r) for r in records], default=str, indent=2))
+        return
+    for r in records:
+        state = f"revoked {r.revoked_at}" if r.revoked else "active"
+        origins = f" origins={','.join(r.origins)}" if r.origins else ""
+        out(f"{r.id}  {r.scope:<5}  {state:<8}  {r.name or ''}{origins}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The id `vraagbaak keys list` shows")],
+    data_dir: DataOption = None,
+) -> None:
+    """Revoke a key: it stops working at once."""
+    if not _key_store(data_dir).revoke(key_id):
+        raise fail(f"No active key '{key_id}' — see `vraagbaak keys list`")
+    out(f"Revoked {key_id}")
+
+
+feedback_app = typer.Typer(help="Feedback given on answers.", no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+def feedback_export(
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON (the default)")] = True,
+    data_dir: DataOption = None,
+) -> None:
+    """Print stored feedback for evaluators (already redacted when stored)."""
+    from service.feedback import FeedbackStore
+
+    settings = settings_from(data_dir=data_dir)
+    if not settings.database_path.exists():
+        out("[]")
+        return
+    rows = FeedbackStore(settings.database_path, settings.retention_days).all()
+    out(json.dumps(rows, ensure_ascii=False, indent=2))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
