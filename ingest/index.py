@@ -28,7 +28,7 @@ from vraagbaak.errors import EmbedderMismatchError, IndexCorruptError, IndexMiss
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CURRENT = "current"
 BUILDS = "builds"
 KEEP_BUILDS = 2  # the current one and the one before, for a server still reading it
@@ -131,7 +131,9 @@ def write_index(
     manifest.versions = _package_versions()
     builds = index_dir / BUILDS
     builds.mkdir(parents=True, exist_ok=True)
-    build = builds / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    now = time.time()
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now)) + f"{now % 1:.6f}"[1:]
+    build = builds / f"{stamp}-{uuid.uuid4().hex[:6]}"  # names sort in build order
     staging = builds / f".{build.name}.partial"
     staging.mkdir()
     (staging / "texts").mkdir()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -37,10 +40,11 @@ class DutchAnalyzer:
 class LexicalIndex:
     """BM25 scores for passages (or any list of texts), in the order they were given."""
 
-    def __init__(self, bm25: bm25s.BM25, size: int) -> None:
+    def __init__(self, bm25: bm25s.BM25, document_frequency: dict[str, int]) -> None:
         self._bm25 = bm25
         self._vocab = set(bm25.vocab_dict) if bm25.vocab_dict else set()
-        self.size = size
+        self.document_frequency = document_frequency
+        self.size = int(bm25.scores.get("num_docs", 0)) if isinstance(bm25.scores, dict) else 0
         self.analyzer = DutchAnalyzer()
 
     @classmethod
@@ -49,16 +53,28 @@ class LexicalIndex:
         corpus_tokens = [analyzer.tokens(t) or ["\u2205"] for t in texts]
         bm25 = bm25s.BM25()
         bm25.index(corpus_tokens, show_progress=False)
-        return cls(bm25, len(texts))
+        frequency = Counter(term for tokens in corpus_tokens for term in set(tokens))
+        index = cls(bm25, dict(frequency))
+        index.size = len(texts)
+        return index
 
     def save(self, directory: Path) -> None:
         self._bm25.save(str(directory), show_progress=False)
-        (directory / "size.txt").write_text(str(self.size))
+        (directory / "document_frequency.json").write_text(
+            json.dumps({"size": self.size, "terms": self.document_frequency}, ensure_ascii=False)
+        )
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
         bm25 = bm25s.BM25.load(str(directory), show_progress=False, verbosity=0)
-        return cls(bm25, int((directory / "size.txt").read_text()))
+        stored = json.loads((directory / "document_frequency.json").read_text("utf-8"))
+        index = cls(bm25, stored["terms"])
+        index.size = int(stored["size"])
+        return index
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency; a term the corpus never uses gets the highest value."""
+        return math.log(1 + self.size / (self.document_frequency.get(term, 0) + 0.5))
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for ``query`` (zeros when no query word is known)."""

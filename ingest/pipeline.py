@@ -282,7 +282,7 @@ def _assemble_and_write(
 
 
 def _lexical_text(chunk: Chunk, doc: DocumentInfo) -> str:
-    return f"{chunk.section}\n{chunk.text}"
+    return f"{doc.title}\n{chunk.section}\n{chunk.text}"
 
 
 def _embed(embedder: Embedder, texts: list[str], show_progress: bool, label: str) -> np.ndarray:

@@ -15,6 +15,7 @@ from ingest.language import detect_language
 from service.answering.conversation import ConversationStore, standalone_question
 from service.answering.extractive import AnswerConfig, ExtractiveAnswerer
 from service.answering.model import Answer, Language
+from service.answering.refusal import RefusalModel
 from service.engine import Engine
 
 logger = logging.getLogger(__name__)
@@ -39,10 +40,11 @@ class Assistant:
     conversations: ConversationStore = field(default_factory=ConversationStore)
     before: list[Answerer] = field(default_factory=list)  # tried in order before extraction
     condenser: Condenser | None = None  # the LLM rewrites follow-ups when configured
+    refusal: RefusalModel | None = None  # None: the calibrated model bundled with the package
 
     def extractive(self) -> ExtractiveAnswerer:
         # Built per call from the engine's current retriever, so an index swap applies at once.
-        return ExtractiveAnswerer(self.engine.retriever, self.answer_config)
+        return ExtractiveAnswerer(self.engine.retriever, self.answer_config, self.refusal)
 
     def ask(self, question: str, conversation_id: str | None = None) -> tuple[Answer, str]:
         question = question.strip()

@@ -24,16 +24,29 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class FusionWeights:
+    dense: float
+    sentence: float
+    lexical: float
+
+
+@dataclass(frozen=True)
 class RetrievalConfig:
-    """Fusion settings; the values are the ones the evaluation chose (evals/EXPERIMENTS.md)."""
+    """Fusion settings; the values are the ones the evaluation chose (evals/EXPERIMENTS.md).
+
+    Weights depend on the question's language: Dutch questions share the documents' words, so
+    BM25 leads; English ones reach the Dutch text mainly through the multilingual vectors.
+    """
 
     fusion: Literal["weighted", "rrf"] = "weighted"
-    dense_weight: float = 0.45
-    sentence_weight: float = 0.25
-    lexical_weight: float = 0.30
-    candidates: int = 100
+    dutch: FusionWeights = FusionWeights(dense=0.30, sentence=0.10, lexical=0.60)
+    english: FusionWeights = FusionWeights(dense=0.45, sentence=0.40, lexical=0.15)
+    candidates: int = 200
     rrf_k: int = 60
-    expand_english: bool = True
+    expand_english: bool = True  # add Dutch glossary terms to English questions
+
+    def weights(self, language: str) -> FusionWeights:
+        return self.english if language == "en" else self.dutch
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,7 @@ class QueryScores:
     sentence: np.ndarray  # (passages,) best sentence cosine in each passage
     sentence_all: np.ndarray  # (sentences,) cosine of every sentence
     lexical: np.ndarray  # (passages,) BM25
+    language: str = "nl"
 
 
 class HybridRetriever:
@@ -103,14 +117,17 @@ class HybridRetriever:
                 self._query_cache.popitem(last=False)
         return vector
 
-    def lexical_query(self, query: str) -> str:
-        if self.config.expand_english and detect_language(query) == "en":
+    def expanded_query(self, query: str, language: str) -> str:
+        """English questions get the Dutch glossary terms of their English words."""
+        if self.config.expand_english and language == "en":
             return self.glossary.expand(query)
         return query
 
     def scores(self, query: str) -> QueryScores:
         index = self.index
-        vector = self.query_vector(query)
+        language = detect_language(query)
+        expanded = self.expanded_query(query, language)
+        vector = self.query_vector(expanded)
         dense = index.passage_vectors @ vector
         sentence_all = (
             index.sentence_vectors @ vector
@@ -121,29 +138,30 @@ class HybridRetriever:
         if len(sentence_all):
             np.maximum.at(sentence, index.sentence_owner[:, 0], sentence_all)
         sentence = np.where(sentence < -0.5, dense, sentence)
-        lexical = index.lexical.scores(self.lexical_query(query))
-        return QueryScores(vector, dense, sentence, sentence_all, lexical)
+        lexical = index.lexical.scores(expanded)
+        return QueryScores(vector, dense, sentence, sentence_all, lexical, language)
 
     def fuse(self, scores: QueryScores) -> np.ndarray:
         config = self.config
+        weights = config.weights(scores.language)
         n = len(scores.dense)
         if n == 0:
             return np.zeros(0, dtype=np.float32)
         if config.fusion == "rrf":
             fused = np.zeros(n, dtype=np.float64)
             for weight, values in (
-                (config.dense_weight, scores.dense),
-                (config.sentence_weight, scores.sentence),
-                (config.lexical_weight, scores.lexical),
+                (weights.dense, scores.dense),
+                (weights.sentence, scores.sentence),
+                (weights.lexical, scores.lexical),
             ):
                 ranks = np.empty(n)
                 ranks[np.argsort(-values, kind="stable")] = np.arange(1, n + 1)
                 fused += weight / (config.rrf_k + ranks)
             return fused.astype(np.float32)
         return (
-            config.dense_weight * _minmax_top(scores.dense, config.candidates)
-            + config.sentence_weight * _minmax_top(scores.sentence, config.candidates)
-            + config.lexical_weight * _max_normalised(scores.lexical)
+            weights.dense * _minmax_top(scores.dense, config.candidates)
+            + weights.sentence * _minmax_top(scores.sentence, config.candidates)
+            + weights.lexical * _max_normalised(scores.lexical)
         ).astype(np.float32)
 
     def search(self, query: str, k: int = 5) -> list[SearchHit]:

@@ -69,9 +69,8 @@ def fake_embedder() -> HashingEmbedder:
 
 @pytest.fixture
 def small_settings(tmp_path: Path, small_corpus: Path, fake_embedder: HashingEmbedder) -> Settings:
-    # The refusal threshold is calibrated for e5's similarity scale, not the fake embedder's.
     settings = Settings(corpus_dir=small_corpus, data_dir=tmp_path / "data",
-                        embedder=fake_embedder.name, refusal_threshold=0.3)
+                        embedder=fake_embedder.name)
     ingest([small_corpus], settings.index_dir, fake_embedder)
     return settings
 

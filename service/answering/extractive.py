@@ -15,11 +15,13 @@ import numpy as np
 from ingest.language import detect_language
 from service.answering.messages import not_found
 from service.answering.model import Answer, Citation, Language
+from service.answering.refusal import Evidence, RefusalModel, gather_evidence
 from service.retrieval import HybridRetriever, QueryScores, SearchHit
 
 logger = logging.getLogger(__name__)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_WARNED: set[str] = set()  # embedders already told that the refusal model doesn't fit them
 
 
 @dataclass(frozen=True)
@@ -27,12 +29,14 @@ class AnswerConfig:
     passages: int = 6  # top passages whose sentences compete
     max_sentences: int = 3
     min_words: int = 5  # shorter sentences (headings, cells) are not quoted
-    margin: float = 0.12  # sentences within this of the best one are kept
+    margin: float = 0.3  # sentences within this of the best one are kept
     semantic_weight: float = 0.55
     lexical_weight: float = 0.25
-    passage_weight: float = 0.20
+    passage_weight: float = 0.40
     redundancy: float = 0.6  # word overlap above which a second sentence adds nothing
-    refusal_threshold: float = 0.80  # calibrated on the gold set: evals/EXPERIMENTS.md
+    per_passage: int = 1  # quotes taken from one passage: more cite other passages instead
+    # P(unanswerable) at or above which we refuse; None: the calibrated model's own threshold
+    refusal_threshold: float | None = None
     related: int = 3
 
 
@@ -48,9 +52,23 @@ class _Candidate:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, retriever: HybridRetriever, config: AnswerConfig | None = None) -> None:
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        config: AnswerConfig | None = None,
+        refusal: RefusalModel | None = None,
+    ) -> None:
         self.retriever = retriever
         self.config = config or AnswerConfig()
+        self.refusal = refusal or RefusalModel.bundled()
+        self._calibrated = self.refusal.embedder == retriever.embedder.name
+        if not self._calibrated and retriever.embedder.name not in _WARNED:
+            _WARNED.add(retriever.embedder.name)
+            logger.warning(
+                "The refusal model was calibrated for %s, not %s: refusing only when nothing "
+                "matches. Run `python -m evals.calibration` to calibrate it for this embedder.",
+                self.refusal.embedder, retriever.embedder.name,
+            )
 
     def answer(self, question: str, language: Language | None = None) -> Answer:
         language = language or detect_language(question)
@@ -59,20 +77,19 @@ class ExtractiveAnswerer:
         fused = retriever.fuse(scores)
         hits = retriever.hits(scores, fused, self.config.passages)
         candidates = self._candidates(question, hits, scores, fused)
-        evidence = self.evidence(candidates)
-        if evidence < self.config.refusal_threshold or not candidates:
-            related = tuple(
-                _citation(n, hit, 0, len(hit.chunk.text))
-                for n, hit in enumerate(hits[: self.config.related], 1)
-            )
+        evidence = self.evidence(question, scores, hits)
+        unanswerable = self.refusal.probability(evidence)
+        threshold = self.config.refusal_threshold
+        refuse = self._calibrated and self.refusal.refuses(evidence, threshold)
+        if not candidates or refuse:
             return Answer(
-                answer=not_found(language, bool(related)),
+                answer=not_found(language, bool(hits)),
                 refused=True,
                 language=language,
                 citations=(),
-                related=related,
+                related=self._related(hits, candidates),
                 standalone_question=question,
-                confidence=evidence,
+                confidence=round(1.0 - unanswerable, 4),
             )
         chosen = self._select(candidates)
         citations = []
@@ -88,22 +105,29 @@ class ExtractiveAnswerer:
             language=language,
             citations=tuple(citations),
             standalone_question=question,
-            confidence=evidence,
+            confidence=round(1.0 - unanswerable, 4),
         )
 
-    def evidence(self, candidates: list[_Candidate]) -> float:
-        """How sure we are that the best sentence answers: semantic match plus word overlap."""
-        if not candidates:
-            return 0.0
-        best = max(candidates, key=lambda c: c.semantic + 0.1 * c.lexical)
-        return best.semantic + 0.1 * best.lexical
+    def evidence(self, question: str, scores: QueryScores, hits: list[SearchHit]) -> Evidence:
+        lexical = self.retriever.index.lexical
+        terms = lexical.analyzer.tokens(self.retriever.expanded_query(question, scores.language))
+        return gather_evidence(question, terms, scores, hits, lexical)
+
+    def _related(self, hits: list[SearchHit], candidates: list[_Candidate]) -> tuple[Citation, ...]:
+        """The passages that came closest, each with its best sentence as the quote."""
+        related = []
+        for hit in hits[: self.config.related]:
+            best = next((c for c in candidates if c.hit.chunk.id == hit.chunk.id), None)
+            start, end = (best.start, best.end) if best else (0, len(hit.chunk.text))
+            related.append(_citation(len(related) + 1, hit, start, end))
+        return tuple(related)
 
     def _candidates(
         self, question: str, hits: list[SearchHit], scores: QueryScores, fused: np.ndarray
     ) -> list[_Candidate]:
         index = self.retriever.index
         analyzer = index.lexical.analyzer
-        query_terms = set(analyzer.tokens(self.retriever.lexical_query(question)))
+        query_terms = set(analyzer.tokens(self.retriever.expanded_query(question, scores.language)))
         top = float(fused.max()) if len(fused) else 1.0
         config = self.config
         candidates = []
@@ -139,6 +163,9 @@ class ExtractiveAnswerer:
                 candidate.hit.chunk.text[candidate.start : candidate.end].lower()))
             if any(len(words & other) / max(1, min(len(words), len(other))) > self.config.redundancy
                    for other in seen_words):
+                continue
+            if sum(c.hit.chunk.id == candidate.hit.chunk.id for c in chosen) >= (
+                    self.config.per_passage):
                 continue
             chosen.append(candidate)
             seen_words.append(words)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -44,8 +46,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(status_code=503, content={"detail": str(exc)})
 
 
-def jsonable(errors: object) -> object:
-    from fastapi.encoders import jsonable_encoder
-
-    return jsonable_encoder(errors, custom_encoder={Exception: str, bytes: lambda b: b.decode(
-        "utf-8", "replace")})
+def jsonable(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """The validation errors without the rejected input: it may not even be encodable."""
+    return [
+        {"loc": [str(part) for part in error.get("loc", ())], "type": str(error.get("type", "")),
+         "msg": str(error.get("msg", ""))}
+        for error in errors
+    ]

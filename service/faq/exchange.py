@@ -243,7 +243,7 @@ def _json_entry_lines(text: str) -> list[int]:
 
 
 def parse_csv(text: str, filename: str = "import.csv") -> list[NewEntry]:
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), strict=True)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:

@@ -316,11 +316,9 @@ def search(
 # --- installation ---------------------------------------------------------------------------
 
 
-def install_faq(app: FastAPI, settings: Settings, store: FaqStore | None = None) -> FaqStore:
-    """Open the FAQ store on ``app.state.faq_store``, add the API and the page's static files,
-    and check the entries' citations against the index once the app has started."""
-    faq_store = store or FaqStore.open(settings)
-    app.state.faq_store = faq_store
+def install_faq(app: FastAPI, settings: Settings, store: FaqStore | None = None) -> None:
+    """Add the API and the page's static files; at each start-up open the FAQ store on
+    ``app.state.faq_store`` and check the entries' citations against the index."""
     app.include_router(faq_router)
     _add_static(app)
 
@@ -328,6 +326,8 @@ def install_faq(app: FastAPI, settings: Settings, store: FaqStore | None = None)
 
     @asynccontextmanager
     async def lifespan(app_: FastAPI) -> AsyncIterator[Any]:
+        faq_store = store or FaqStore.open(settings)
+        app_.state.faq_store = faq_store
         async with outer(app_) as state:
             engine = getattr(app_.state, "engine", None)
             if engine is not None:
@@ -341,7 +341,6 @@ def install_faq(app: FastAPI, settings: Settings, store: FaqStore | None = None)
             faq_store.close()
 
     app.router.lifespan_context = lifespan
-    return faq_store
 
 
 def _add_static(app: FastAPI) -> None:

@@ -83,7 +83,7 @@
       closePassage: "Sluit passage",
       passageLoading: "Passage laden…",
       passageMissing: "Deze passage is niet (meer) beschikbaar. Stel de vraag opnieuw.",
-      passageLegend: "Gemarkeerd: de geciteerde tekst. Omkaderd: de passage zelf.",
+      passageLegend: "Geel: de geciteerde tekst. Blauw: de passage. Grijs: de tekst eromheen.",
       feedbackQuestion: "Was dit antwoord nuttig?",
       up: "Ja, nuttig",
       down: "Nee, niet nuttig",
@@ -123,7 +123,7 @@
       closePassage: "Close passage",
       passageLoading: "Loading passage…",
       passageMissing: "This passage is no longer available. Please ask again.",
-      passageLegend: "Highlighted: the quoted text. Framed: the passage itself.",
+      passageLegend: "Yellow: the quoted text. Blue: the passage. Grey: the text around it.",
       feedbackQuestion: "Was this answer helpful?",
       up: "Yes, helpful",
       down: "No, not helpful",
@@ -334,8 +334,10 @@ h2, h3, h4, p, ol, ul { margin: 0; padding: 0; }
 .viewer-head > div { flex: 1; min-width: 0; }
 .viewer-head .label { font-size: .8em; text-transform: uppercase; letter-spacing: .05em;
   color: var(--muted); }
-.viewer-head h3 { font-size: 1em; font-weight: 700; overflow-wrap: anywhere; }
-.viewer-head .meta { font-size: .88em; color: var(--muted); }
+.viewer-head h3 { font-size: 1em; font-weight: 700; overflow-wrap: anywhere;
+  display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
+.viewer-head .meta { font-size: .85em; color: var(--muted); display: -webkit-box;
+  -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
 .close { width: 34px; height: 34px; padding: 0; flex: none; border-radius: 8px;
   border: 1px solid var(--border); background: var(--bg); display: inline-flex;
   align-items: center; justify-content: center; }
@@ -345,8 +347,8 @@ h2, h3, h4, p, ol, ul { margin: 0; padding: 0; }
 .viewer-body .legend { font-size: .82em; color: var(--muted); margin-bottom: 10px; }
 .context { white-space: pre-wrap; overflow-wrap: anywhere; line-height: 1.6; }
 .context .around { color: var(--muted); }
-.context .passage { background: var(--surface); box-shadow: 0 0 0 1px var(--border);
-  border-radius: 3px; -webkit-box-decoration-break: clone; box-decoration-break: clone; }
+.context .passage { color: var(--text); background: var(--user-bg); padding: 2px 0;
+  -webkit-box-decoration-break: clone; box-decoration-break: clone; }
 .context mark { background: var(--highlight); color: #000; padding: 1px 0;
   border-radius: 2px; box-shadow: 0 0 0 2px var(--highlight);
   -webkit-box-decoration-break: clone; box-decoration-break: clone; }
@@ -365,6 +367,9 @@ h2, h3, h4, p, ol, ul { margin: 0; padding: 0; }
   .msg.bot { padding: 10px; }
   .composer { padding: 8px 10px 10px; }
   .notice { margin: 0 10px 8px; }
+  .viewer { height: 76%; }
+  .viewer-head { padding: 10px 12px; }
+  .viewer-body { padding: 10px 12px 20px; }
 }
 `;
 
@@ -974,8 +979,9 @@ h2, h3, h4, p, ol, ul { margin: 0; padding: 0; }
       this.viewer.setAttribute("aria-label", t.passage);
       const close = el("button", { type: "button", class: "close", "aria-label": t.closePassage,
         title: t.closePassage, onclick: () => this.closePassage() }, icon("close"));
-      const heading = el("h3", { tabindex: "-1" }, citation.title || citation.source || "");
-      const meta = el("p", { class: "meta" }, placeOf(citation, t));
+      const title = citation.title || citation.source || "";
+      const heading = el("h3", { tabindex: "-1", title }, title);
+      const meta = el("p", { class: "meta", title: placeOf(citation, t) }, placeOf(citation, t));
       const body = el("div", { class: "viewer-body" },
         el("p", { class: "status", role: "status" }, t.passageLoading));
       this.viewer.replaceChildren(
@@ -1001,6 +1007,7 @@ h2, h3, h4, p, ol, ul { margin: 0; padding: 0; }
       }
       if (request !== this.passageRequest) return; // a newer passage was asked for
       meta.textContent = placeOf(passage.section || passage.page ? passage : citation, t);
+      meta.title = meta.textContent;
       const context = this.renderContext(passage, citation);
       body.replaceChildren(el("p", { class: "legend" }, t.passageLegend), context);
       const mark = context.querySelector("mark");

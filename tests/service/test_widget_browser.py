@@ -287,30 +287,61 @@ def test_source_list_opens_the_passage_and_escape_closes_it(site: dict, page: An
     assert shadow(page, "return root.activeElement.classList.contains('source')")
 
 
-def test_unanswerable_question_is_refused_with_related_passages(site: dict, page: Any) -> None:
-    page.goto(site["host"].url())
-    answer = ask(page, UNANSWERABLE)
+def check_refusal(page: Any, answer: Any, heading: str, related_label: str) -> None:
+    """A refusal looks different and offers the related passages, openable like sources."""
     data = stored_answers(page)[-1]
     assert data["refused"], (
         f"the backend answered instead of refusing: {data['answer']!r} "
         f"(confidence {data.get('confidence')})"
     )
     assert "refused" in (answer.get_attribute("class") or "")
-    assert answer.locator("h3.refusal-title").inner_text().strip() == \
-        "Niet gevonden in de documenten"
-    # refusals look different from answers
-    styles = shadow(page, """
-        const style = (el) => { const s = getComputedStyle(el);
+    assert answer.locator("h3.refusal-title").inner_text().strip() == heading
+    looks = shadow(page, """
+        const look = (el) => { const s = getComputedStyle(el);
           return [s.backgroundColor, s.borderLeftStyle]; };
-        const refused = root.querySelector('.msg.bot.refused');
-        return style(refused);
+        return [look(root.querySelector('.msg.bot.refused')),
+                look(root.querySelector('.msg.bot:not(.refused)') || document.body)];
     """)
-    assert styles[1] == "dashed"
-    if data["related"]:
-        related = answer.locator(".sources.related")
-        assert "Mogelijk gerelateerd" in related.inner_text()
-        related.locator("button.source").first.click()
-        page.locator("vraagbaak-chat .viewer .context").wait_for(state="visible")
+    assert looks[0][1] == "dashed" and looks[0] != looks[1], looks
+    assert answer.locator(".sources.cited").count() == 0
+    assert data["related"], "a refusal should offer possibly related passages"
+    related = answer.locator(".sources.related")
+    assert related.locator("h4").text_content() == related_label
+    assert related.locator("button.source").count() == len(data["related"])
+    related.locator("button.source").first.click()
+    page.locator("vraagbaak-chat .viewer .context").wait_for(state="visible")
+    quote = data["related"][0]["quote"]
+    if quote:
+        mark = page.locator("vraagbaak-chat .viewer mark")
+        assert " ".join(mark.inner_text().split()) == " ".join(quote.split())
+
+
+def test_unanswerable_question_is_refused_with_related_passages(site: dict, page: Any) -> None:
+    page.goto(site["host"].url())
+    answer = ask(page, UNANSWERABLE)
+    check_refusal(page, answer, "Niet gevonden in de documenten", "Mogelijk gerelateerd")
+
+
+def test_refusal_style_on_an_off_topic_question(site: dict, page: Any) -> None:
+    page.goto(site["host"].url())
+    answer = ask(page, "Wat is de hoofdstad van Australië?")
+    check_refusal(page, answer, "Niet gevonden in de documenten", "Mogelijk gerelateerd")
+
+
+def test_english_answer_gets_english_labels(site: dict, page: Any) -> None:
+    page.goto(site["host"].url())  # Dutch interface
+    answer = ask(page, "Who is in charge when SAVE is involved?")
+    data = stored_answers(page)[-1]
+    assert data["language"] == "en", data
+    assert answer.get_attribute("lang") == "en"
+    assert answer.locator("button.thumb[data-rating='up']").get_attribute("aria-label") \
+        == "Yes, helpful"
+    if data["refused"]:
+        check_refusal(page, answer, "Not found in the documents", "Possibly related")
+    else:
+        assert answer.locator(".sources.cited h4").text_content() == "Sources"
+    # the rest of the interface stays Dutch
+    assert page.locator("vraagbaak-chat button.new").inner_text().strip() == "Nieuw gesprek"
 
 
 def test_thumbs_down_with_a_comment_is_stored(site: dict, page: Any) -> None:
@@ -347,8 +378,12 @@ def test_follow_up_continues_the_conversation_and_survives_a_reload(
     site: dict, page: Any
 ) -> None:
     bodies: list[dict[str, Any]] = []
-    page.on("request", lambda r: r.url.endswith("/api/chat/stream") and bodies.append(
-        json.loads(r.post_data or "{}")))
+
+    def record(request: Any) -> None:
+        if request.url.endswith("/api/chat/stream"):
+            bodies.append(json.loads(request.post_data or "{}"))
+
+    page.on("request", record)
     page.goto(site["host"].url())
     ask(page, ANSWERABLE)
     first_id = stored_answers(page)[-1]["conversation_id"]
@@ -442,10 +477,11 @@ def test_english_labels(site: dict, page: Any) -> None:
 def test_server_text_is_never_markup(site: dict, page: Any) -> None:
     """A passage with HTML in it (think: a malicious PDF) is shown as text, never run."""
     evil = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
-    citation = {"n": 1, "chunk_id": "evil", "source": "evil.pdf", "title": f"Titel {evil}",
+    citation: dict[str, Any] = {
+                "n": 1, "chunk_id": "evil", "source": "evil.pdf", "title": f"Titel {evil}",
                 "section": evil, "page": 3, "text": f"Zin {evil}.", "quote": f"Zin {evil}.",
                 "start": 0, "end": len(f"Zin {evil}."), "score": 1.0}
-    done = {"answer": f"Antwoord {evil} [1].", "refused": False, "language": "nl",
+    done: dict[str, Any] = {"answer": f"Antwoord {evil} [1].", "refused": False, "language": "nl",
             "citations": [citation], "related": [], "conversation_id": "c1",
             "standalone_question": "x", "mode": "extractive", "confidence": 1.0}
     body = "".join(f"event: {e}\ndata: {json.dumps(d)}\n\n" for e, d in [

@@ -14,6 +14,7 @@ from ingest.index import Index, IndexParams, Manifest, load_index, write_index
 from ingest.lexical import LexicalIndex
 from ingest.model import Chunk, DocumentInfo, text_hash
 from service.answering.extractive import AnswerConfig, ExtractiveAnswerer
+from service.answering.refusal import RefusalModel
 from service.engine import Engine
 from service.faq.store import FaqStore
 from tests.fakes import HashingEmbedder
@@ -100,12 +101,17 @@ def engine(settings: Settings, embedder: HashingEmbedder, index: Index) -> Engin
     return Engine.load(settings, embedder=embedder)
 
 
-ANSWER_CONFIG = AnswerConfig(refusal_threshold=0.4)  # the hashing embedder's cosines are low
+# The bundled refusal model is fitted for e5; for the hashing embedder refuse when the best
+# sentence's cosine is at most 0.4.
+REFUSAL = RefusalModel(
+    mean=(0.0,) * 6, scale=(1.0,) * 6, coefficients=(-20.0, 0, 0, 0, 0, 0), intercept=8.0,
+    threshold=0.5, embedder=HashingEmbedder().name,
+)
 
 
 @pytest.fixture
 def answerer(engine: Engine) -> ExtractiveAnswerer:
-    return ExtractiveAnswerer(engine.retriever, ANSWER_CONFIG)
+    return ExtractiveAnswerer(engine.retriever, AnswerConfig(), REFUSAL)
 
 
 @pytest.fixture

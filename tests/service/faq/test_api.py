@@ -10,7 +10,7 @@ from service.api.app import create_app
 from service.assistant import Assistant
 from service.engine import Engine
 from service.faq.routes import install_faq
-from tests.service.faq.conftest import ANSWER_CONFIG
+from tests.service.faq.conftest import REFUSAL
 from vraagbaak.settings import Settings
 
 QUESTIONS = [
@@ -24,7 +24,7 @@ QUESTIONS = [
 
 @pytest.fixture
 def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
-    app = create_app(settings, engine=engine, assistant=Assistant(engine, ANSWER_CONFIG))
+    app = create_app(settings, engine=engine, assistant=Assistant(engine, refusal=REFUSAL))
     install_faq(app, settings)
     with TestClient(app) as test_client:
         yield test_client

