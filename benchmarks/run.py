@@ -335,7 +335,10 @@ def http_pass(
 
     def one(payload: dict[str, Any]) -> float | None:
         started = time.perf_counter()
-        response = client.post(url, json=payload)
+        try:
+            response = client.post(url, json=payload)
+        except httpx.TransportError:
+            return None
         elapsed = (time.perf_counter() - started) * 1000
         return elapsed if response.status_code == 200 else None
 
@@ -379,6 +382,11 @@ def bench_server(
                     ok, errors, wall = http_pass(
                         client, f"{base}/api/{endpoint}", payloads, concurrency
                     )
+                    if process.poll() is not None:
+                        raise RuntimeError(
+                            f"the server exited ({process.returncode}) during {endpoint} "
+                            f"{label} c={concurrency}: " + log.read_text("utf-8", "replace")[-2000:]
+                        )
                     cpu_ms = (process_cpu_seconds(process.pid) - cpu_before) * 1000
                     p50, p95 = percentiles(ok)
                     name = f"{endpoint}_{label}_c{concurrency}"
@@ -707,7 +715,8 @@ def main() -> None:
         settings, embedder = bench_ingest(corpus, data_dir, report)
         bench_our_recall(settings, embedder, gold, report, questions[:60])
         del embedder
-        bench_server(corpus, data_dir, questions, report, Path(tmp) / "server.log")
+        log = Path(tempfile.gettempdir()) / f"vraagbaak-bench-server-{os.getpid()}.log"
+        bench_server(corpus, data_dir, questions, report, log)
         bench_baseline(corpus, gold, questions, report)
     machine["load_end"] = load_average()
     print("\nGoals (printed, not asserted):")

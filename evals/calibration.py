@@ -54,15 +54,19 @@ def train(
     weights, intercept = fit_logistic((x - mean) / scale, y)
     p = 1 / (1 + np.exp(-(((x - mean) / scale) @ weights + intercept)))
     return RefusalModel(
-        mean=tuple(mean.round(6)), scale=tuple(scale.round(6)),
-        coefficients=tuple(weights.round(6)), intercept=round(intercept, 6),
-        threshold=round(threshold_for(p[y == 0], max_false), 6), embedder=embedder,
+        mean=tuple(mean.round(6)),
+        scale=tuple(scale.round(6)),
+        coefficients=tuple(weights.round(6)),
+        intercept=round(intercept, 6),
+        threshold=round(threshold_for(p[y == 0], max_false), 6),
+        embedder=embedder,
         trained_on=name,
     )
 
 
-def cross_validate(x: np.ndarray, y: np.ndarray, max_false: float, folds: int = 7) -> dict[
-        str, float]:
+def cross_validate(
+    x: np.ndarray, y: np.ndarray, max_false: float, folds: int = 7
+) -> dict[str, float]:
     rng = np.random.default_rng(0)
     order = rng.permutation(len(y))
     refused = np.zeros(len(y), dtype=bool)
@@ -73,8 +77,10 @@ def cross_validate(x: np.ndarray, y: np.ndarray, max_false: float, folds: int = 
         z = (x[test] - np.array(model.mean)) / np.array(model.scale)
         p = 1 / (1 + np.exp(-(z @ np.array(model.coefficients) + model.intercept)))
         refused[test] = p >= model.threshold
-    return {"refusal_rate_unanswerable": float(refused[y == 1].mean()),
-            "false_refusal_rate": float(refused[y == 0].mean())}
+    return {
+        "refusal_rate_unanswerable": float(refused[y == 1].mean()),
+        "false_refusal_rate": float(refused[y == 0].mean()),
+    }
 
 
 def main() -> None:
@@ -82,8 +88,11 @@ def main() -> None:
     parser.add_argument("set", nargs="?", type=Path, default=DEFAULT_SET)
     parser.add_argument("--max-false", type=float, default=0.08)
     parser.add_argument("--data-dir", type=Path, default=None)
-    parser.add_argument("--out", type=Path,
-                        default=Path(__file__).parent.parent / "service" / "answering" / MODEL_FILE)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).parent.parent / "service" / "answering" / MODEL_FILE,
+    )
     args = parser.parse_args()
     settings = Settings(data_dir=args.data_dir) if args.data_dir else Settings()
     engine = Engine.load(settings)

@@ -145,7 +145,11 @@ def run(
     ] = False,
     thresholds: Annotated[
         Path | None,
-        typer.Option("--thresholds", help="TOML with [min]/[max] gates (evals/thresholds.toml)"),
+        typer.Option(
+            "--thresholds",
+            help="TOML with [min]/[max] gates; the project's set is gated by "
+            "evals/thresholds.toml unless another file is given",
+        ),
     ] = None,
     corpus: CorpusOption = None,
     data_dir: DataOption = None,
@@ -153,7 +157,13 @@ def run(
 ) -> None:
     """Run the gold questions; print a summary (or JSON); exit 1 when a threshold fails."""
     from evals.runner import merge, run_answers, run_retrieval, summarise
-    from evals.thresholds import ThresholdsError, check, load_thresholds, skipped
+    from evals.thresholds import (
+        DEFAULT_THRESHOLDS,
+        ThresholdsError,
+        check,
+        load_thresholds,
+        skipped,
+    )
     from service.engine import Engine
     from vraagbaak.cli import settings_from
     from vraagbaak.errors import VraagbaakError
@@ -161,6 +171,8 @@ def run(
     path = gold_set or DEFAULT_SET
     try:
         questions = load_goldset(path)
+        if thresholds is None and gold_set is None:
+            thresholds = DEFAULT_THRESHOLDS
         gates = load_thresholds(thresholds) if thresholds else None
     except (GoldSetError, ThresholdsError) as exc:
         raise _fail(str(exc)) from exc

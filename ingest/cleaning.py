@@ -72,6 +72,20 @@ class CleanText:
         index = bisect.bisect_right(self.page_starts, offset, key=lambda start: start[0]) - 1
         return self.page_starts[max(index, 0)][1]
 
+    def main_page(self, start: int, end: int) -> int | None:
+        """The page holding most of the text in [start, end): where a reader should look."""
+        if not self.page_starts:
+            return None
+        counts: dict[int, int] = {}
+        boundaries = [offset for offset, _ in self.page_starts] + [len(self.text)]
+        for (offset, page), next_offset in zip(self.page_starts, boundaries[1:], strict=True):
+            overlap = min(end, next_offset) - max(start, offset)
+            if overlap > 0:
+                counts[page] = counts.get(page, 0) + overlap
+        return (
+            max(counts, key=lambda page: (counts[page], -page)) if counts else self.page_at(start)
+        )
+
 
 def normalise_for_match(s: str) -> str:
     """Collapse whitespace runs to one space and strip: how quotes are compared with passages."""

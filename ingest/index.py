@@ -89,20 +89,32 @@ class Index:
     dense: faiss.Index
     clean_texts: dict[str, str]  # by doc_id
     chunk_row: dict[str, int] = field(default_factory=dict)
+    sentence_start: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    sentence_end: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
 
     def __post_init__(self) -> None:
         self.chunk_row = {c.id: i for i, c in enumerate(self.chunks)}
+        owners = self.sentence_owner[:, 0] if len(self.sentence_owner) else np.zeros(0, int)
+        # Sentences are stored in chunk order: each chunk's sentences are one contiguous run.
+        self.sentence_start = np.searchsorted(owners, np.arange(len(self.chunks)), "left")
+        self.sentence_end = np.searchsorted(owners, np.arange(len(self.chunks)), "right")
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         row = self.chunk_row.get(chunk_id)
         return None if row is None else self.chunks[row]
 
     def sentence_rows_of(self, chunk_row: int) -> np.ndarray:
-        # Sentences are stored in chunk order, so a chunk's sentences are one contiguous run.
-        owners = self.sentence_owner[:, 0]
-        low = int(np.searchsorted(owners, chunk_row, side="left"))
-        high = int(np.searchsorted(owners, chunk_row, side="right"))
-        return np.arange(low, high)
+        return np.arange(self.sentence_start[chunk_row], self.sentence_end[chunk_row])
+
+    def best_sentence_per_chunk(
+        self, sentence_scores: np.ndarray, fallback: np.ndarray
+    ) -> np.ndarray:
+        """For each chunk the highest score among its sentences (``fallback`` when it has none)."""
+        best = fallback.astype(np.float32, copy=True)
+        has = self.sentence_end > self.sentence_start
+        if len(sentence_scores) and has.any():
+            best[has] = np.maximum.reduceat(sentence_scores, self.sentence_start[has])
+        return best
 
     @property
     def build_id(self) -> str:

@@ -32,7 +32,7 @@ class DutchAnalyzer:
         for match in _WORD.finditer(text.lower()):
             word = match.group()
             parts = re.split(r"[-@]", word)
-            words.extend(p for p in ([word.replace("@", "")] + parts if len(parts) > 1 else parts))
+            words.extend(p for p in ([word.replace("@", ""), *parts] if len(parts) > 1 else parts))
         kept = [w for w in words if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())]
         return list(self._stemmer.stemWords(kept))
 

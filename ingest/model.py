@@ -17,7 +17,7 @@ def text_hash(text: str) -> str:
 
 @dataclass(frozen=True)
 class PageText:
-    """Raw text of one page as a loader returns it (``number`` is None when a format has no pages)."""
+    """Raw text of one page as a loader returns it (``number`` None: the format has no pages)."""
 
     number: int | None
     text: str
@@ -70,8 +70,8 @@ class Chunk:
     ordinal: int
     text: str
     section: str  # section path joined with " > " ("" before the first heading)
-    page: int | None
-    page_end: int | None
+    page: int | None  # the page most of the passage is on (None for formats without pages)
+    page_end: int | None  # the last page the passage reaches
     start: int
     end: int
     sentences: tuple[tuple[int, int], ...] = field(default=())

@@ -69,8 +69,9 @@ class Assistant:
             standalone = standalone_question(question, previous, analyzer)
         return conversation_id, standalone, detect_language(question)
 
-    def _finish(self, answer: Answer, question: str, standalone: str, conversation_id: str
-                ) -> Answer:
+    def _finish(
+        self, answer: Answer, question: str, standalone: str, conversation_id: str
+    ) -> Answer:
         if standalone != question:
             answer = _with_standalone(answer, standalone)
         self.conversations.add(conversation_id, standalone)
@@ -95,8 +96,12 @@ class Assistant:
                 answer = _try(answerer, standalone, language)
             else:
                 if not started:  # refused is not known yet: `done` carries the final value
-                    yield {"event": "start", "conversation_id": conversation_id,
-                           "language": language, "refused": False}
+                    yield {
+                        "event": "start",
+                        "conversation_id": conversation_id,
+                        "language": language,
+                        "refused": False,
+                    }
                     started = True
                 try:
                     for event in streamer(standalone, language):
@@ -114,8 +119,12 @@ class Assistant:
             answer = self.extractive().answer(standalone, language)
         answer = self._finish(answer, question, standalone, conversation_id)
         if not started:
-            yield {"event": "start", "conversation_id": conversation_id,
-                   "language": answer.language, "refused": answer.refused}
+            yield {
+                "event": "start",
+                "conversation_id": conversation_id,
+                "language": answer.language,
+                "refused": answer.refused,
+            }
         if not streamed:
             for piece in _pieces(answer.answer):
                 yield {"event": "token", "text": piece}
@@ -143,15 +152,18 @@ def build_assistant(engine: Engine) -> Assistant:
 
             llm = LLMAnswerer(lambda: engine.retriever, settings)
         except ImportError:
-            logger.warning("LLM endpoint configured but langchain-openai is not installed "
-                           "(pip install 'vraagbaak[llm]'); answering extractively")
+            logger.warning(
+                "LLM endpoint configured but langchain-openai is not installed "
+                "(pip install 'vraagbaak[llm]'); answering extractively"
+            )
         else:
             before.append(llm)
             condenser = llm
             logger.info("LLM answers via %s (model %s)", settings.llm_base_url, settings.llm_model)
     elif settings.llm_base_url:
-        logger.warning("VRAAGBAAK_LLM_BASE_URL is set but VRAAGBAAK_LLM_MODEL is not; "
-                       "answering extractively")
+        logger.warning(
+            "VRAAGBAAK_LLM_BASE_URL is set but VRAAGBAAK_LLM_MODEL is not; answering extractively"
+        )
     config = AnswerConfig()
     if settings.refusal_threshold is not None:
         config = replace(config, refusal_threshold=settings.refusal_threshold)

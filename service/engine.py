@@ -47,7 +47,10 @@ class Engine:
         retriever = HybridRetriever(index, embedder, glossary, config)
         logger.info(
             "Loaded index %s: %d documents, %d passages, embedder %s",
-            index.build_id, len(index.documents), len(index.chunks), embedder.name,
+            index.build_id,
+            len(index.documents),
+            len(index.chunks),
+            embedder.name,
         )
         return cls(settings, embedder, retriever)
 

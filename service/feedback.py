@@ -48,8 +48,15 @@ class FeedbackStore:
             cursor = self._conn.execute(
                 "INSERT INTO feedback (created_at, rating, question, answer, comment, "
                 "conversation_id, chunk_ids) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (time.time(), rating, redact(question), redact(answer), redact(comment),
-                 conversation_id, json.dumps(chunk_ids)),
+                (
+                    time.time(),
+                    rating,
+                    redact(question),
+                    redact(answer),
+                    redact(comment),
+                    conversation_id,
+                    json.dumps(chunk_ids),
+                ),
             )
             self._purge_expired()
             return int(cursor.lastrowid or 0)
@@ -61,15 +68,26 @@ class FeedbackStore:
                 "SELECT id, created_at, rating, question, answer, comment, conversation_id, "
                 "chunk_ids FROM feedback ORDER BY id"
             ).fetchall()
-        keys = ("id", "created_at", "rating", "question", "answer", "comment",
-                "conversation_id", "chunk_ids")
-        return [dict(zip(keys, row, strict=True)) | {"chunk_ids": json.loads(row[7])}
-                for row in rows]
+        keys = (
+            "id",
+            "created_at",
+            "rating",
+            "question",
+            "answer",
+            "comment",
+            "conversation_id",
+            "chunk_ids",
+        )
+        return [
+            dict(zip(keys, row, strict=True)) | {"chunk_ids": json.loads(row[7])} for row in rows
+        ]
 
     def _purge_expired(self) -> None:
         if self.retention_days:
-            self._conn.execute("DELETE FROM feedback WHERE created_at < ?",
-                               (time.time() - self.retention_days * 86400,))
+            self._conn.execute(
+                "DELETE FROM feedback WHERE created_at < ?",
+                (time.time() - self.retention_days * 86400,),
+            )
 
     def close(self) -> None:
         self._conn.close()

@@ -40,12 +40,18 @@ class Glossary:
 
     def dutch_terms(self, question: str) -> list[str]:
         """The Dutch equivalents of the English phrases in ``question``, longest phrases first."""
-        text = " " + re.sub(r"[^\w@-]+", " ", question.lower()) + " "
+        words = re.sub(r"[^\w@-]+", " ", question.lower()).split()
+        longest = max((len(k.split()) for k in self.terms), default=0)
         found: list[str] = []
-        for english in sorted(self.terms, key=len, reverse=True):
-            if f" {english} " in text:
-                text = text.replace(f" {english} ", "  ")
-                found.extend(t for t in self.terms[english] if t not in found)
+        used = [False] * len(words)
+        for size in range(min(longest, len(words)), 0, -1):
+            for start in range(len(words) - size + 1):
+                if any(used[start : start + size]):
+                    continue
+                dutch = self.terms.get(" ".join(words[start : start + size]))
+                if dutch:
+                    used[start : start + size] = [True] * size
+                    found.extend(t for t in dutch if t not in found)
         return found
 
     def expand(self, question: str) -> str:

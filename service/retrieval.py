@@ -134,10 +134,7 @@ class HybridRetriever:
             if len(index.sentence_vectors)
             else np.zeros(0, dtype=np.float32)
         )
-        sentence = np.full(len(index.chunks), -1.0, dtype=np.float32)
-        if len(sentence_all):
-            np.maximum.at(sentence, index.sentence_owner[:, 0], sentence_all)
-        sentence = np.where(sentence < -0.5, dense, sentence)
+        sentence = index.best_sentence_per_chunk(sentence_all, fallback=dense)
         lexical = index.lexical.scores(expanded)
         return QueryScores(vector, dense, sentence, sentence_all, lexical, language)
 

@@ -69,8 +69,9 @@ def fake_embedder() -> HashingEmbedder:
 
 @pytest.fixture
 def small_settings(tmp_path: Path, small_corpus: Path, fake_embedder: HashingEmbedder) -> Settings:
-    settings = Settings(corpus_dir=small_corpus, data_dir=tmp_path / "data",
-                        embedder=fake_embedder.name)
+    settings = Settings(
+        corpus_dir=small_corpus, data_dir=tmp_path / "data", embedder=fake_embedder.name
+    )
     ingest([small_corpus], settings.index_dir, fake_embedder)
     return settings
 

@@ -88,11 +88,13 @@ class FakeOpenAI:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self._app(), log_level="warning", lifespan="off",
-                                timeout_graceful_shutdown=1)
+        config = uvicorn.Config(
+            self._app(), log_level="warning", lifespan="off", timeout_graceful_shutdown=1
+        )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
-                                        daemon=True, name="fake-openai")
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name="fake-openai"
+        )
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started:
@@ -130,14 +132,19 @@ class FakeOpenAI:
                 if body.get("stream"):
                     await asyncio.sleep(0)
                 return JSONResponse(
-                    {"error": {"message": "scripted failure", "type": "server_error",
-                               "code": None, "param": None}},
+                    {
+                        "error": {
+                            "message": "scripted failure",
+                            "type": "server_error",
+                            "code": None,
+                            "param": None,
+                        }
+                    },
                     status_code=reply.status,
                 )
             text = reply.render(body)
             if body.get("stream"):
-                return StreamingResponse(self._chunks(text, reply),
-                                         media_type="text/event-stream")
+                return StreamingResponse(self._chunks(text, reply), media_type="text/event-stream")
             return JSONResponse(self._completion(text))
 
         return app
@@ -148,8 +155,14 @@ class FakeOpenAI:
             "object": "chat.completion",
             "created": int(time.time()),
             "model": self.model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                         "finish_reason": "stop", "logprobs": None}],
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop",
+                    "logprobs": None,
+                }
+            ],
             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
         }
 
@@ -186,13 +199,15 @@ def _sse(data: Body) -> str:
 
 
 def user_text(body: Body) -> str:
-    return "\n".join(str(m.get("content", "")) for m in body.get("messages", [])
-                     if m.get("role") == "user")
+    return "\n".join(
+        str(m.get("content", "")) for m in body.get("messages", []) if m.get("role") == "user"
+    )
 
 
 def system_text(body: Body) -> str:
-    return "\n".join(str(m.get("content", "")) for m in body.get("messages", [])
-                     if m.get("role") == "system")
+    return "\n".join(
+        str(m.get("content", "")) for m in body.get("messages", []) if m.get("role") == "system"
+    )
 
 
 def passages(body: Body) -> dict[int, str]:

@@ -29,5 +29,3 @@ class HashingEmbedder:
                 out[row, slot % self.dimension] += 1.0 if (slot >> 31) & 1 else -1.0
         out[:, 0] += 1e-3  # keeps empty texts at a defined direction
         return _normalise(out)
-
-

@@ -6,10 +6,11 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
+from service.security.keys import KeyStore
 from vraagbaak.errors import VraagbaakError
 from vraagbaak.settings import Settings
 
@@ -21,13 +22,13 @@ app = typer.Typer(
 )
 
 CorpusOption = Annotated[
-    Optional[Path], typer.Option("--corpus", help="Corpus folder (default: corpus/)")
+    Path | None, typer.Option("--corpus", help="Corpus folder (default: corpus/)")
 ]
 DataOption = Annotated[
-    Optional[Path], typer.Option("--data-dir", help="Index and databases (default: .vraagbaak/)")
+    Path | None, typer.Option("--data-dir", help="Index and databases (default: .vraagbaak/)")
 ]
 EmbedderOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--embedder", help="'e5-small-q4' (bundled, default) or 'sentence-transformers:<model>'"
     ),
@@ -69,7 +70,7 @@ def _configure(
 @app.command()
 def ingest(
     paths: Annotated[
-        Optional[list[Path]], typer.Argument(help="Files or folders (default: the corpus folder)")
+        list[Path] | None, typer.Argument(help="Files or folders (default: the corpus folder)")
     ] = None,
     corpus: CorpusOption = None,
     data_dir: DataOption = None,
@@ -97,12 +98,16 @@ def ingest(
         out(json.dumps(report.__dict__ | {"changed": report.changed}, indent=2))
         return
     if not report.changed:
-        out(f"Nothing changed: {report.documents} documents, {report.passages} passages "
-            f"already indexed ({report.seconds:.1f} s).")
+        out(
+            f"Nothing changed: {report.documents} documents, {report.passages} passages "
+            f"already indexed ({report.seconds:.1f} s)."
+        )
     else:
-        out(f"Indexed {len(report.indexed)} new or changed, kept {len(report.unchanged)} "
+        out(
+            f"Indexed {len(report.indexed)} new or changed, kept {len(report.unchanged)} "
             f"unchanged, removed {len(report.removed)} — {report.documents} documents, "
-            f"{report.passages} passages, {report.sentences} sentences in {report.seconds:.1f} s.")
+            f"{report.passages} passages, {report.sentences} sentences in {report.seconds:.1f} s."
+        )
     for name in report.removed:
         out(f"  removed: {name}")
     for name, reason in report.skipped:
@@ -149,8 +154,11 @@ def search(
         page = f", p. {hit.chunk.page}" if hit.chunk.page else ""
         section = f" — {hit.chunk.section}" if hit.chunk.section else ""
         out(f"[{rank}] {hit.score:.3f}  {hit.document.title}{section}{page}  ({hit.chunk.id})")
-        out("    " + hit.chunk.text[:400].replace("\n", " ") + ("…" if len(hit.chunk.text) > 400
-                                                              else ""))
+        out(
+            "    "
+            + hit.chunk.text[:400].replace("\n", " ")
+            + ("…" if len(hit.chunk.text) > 400 else "")
+        )
         out()
 
 
@@ -177,13 +185,17 @@ def docs(
     if json_output:
         out(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    out(f"{len(rows)} documents, {len(index.chunks)} passages, embedder "
-        f"{index.manifest.embedder} ({index.path})")
+    out(
+        f"{len(rows)} documents, {len(index.chunks)} passages, embedder "
+        f"{index.manifest.embedder} ({index.path})"
+    )
     for row in rows:
         meta = ", ".join(str(v) for v in (row["author"], row["year"], row["language"]) if v)
         pages = f", {row['pages']} pages" if row["pages"] else ""
-        out(f"- {row['doc_id']}: {row['title']} ({meta}{pages}) — {row['passages']} passages, "
-            f"{row['source']}")
+        out(
+            f"- {row['doc_id']}: {row['title']} ({meta}{pages}) — {row['passages']} passages, "
+            f"{row['source']}"
+        )
 
 
 @app.command()
@@ -219,8 +231,8 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Address to bind (default 127.0.0.1)")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port (default 8000)")] = None,
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000)")] = None,
     require_keys: Annotated[
         bool, typer.Option("--require-keys", help="Every API call needs an API key")
     ] = False,
@@ -229,7 +241,7 @@ def serve(
         typer.Option("--open", help="Allow binding a non-loopback address without API keys"),
     ] = False,
     cors_origin: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option("--cors-origin", help="A web site that may embed the widget (repeatable)"),
     ] = None,
     corpus: CorpusOption = None,
@@ -252,7 +264,8 @@ def serve(
         raise fail(
             f"Binding to {host} makes Vraagbaak reachable from the network without API keys. "
             "Add --require-keys (and create keys with `vraagbaak keys create`), or --open if "
-            "that is really what you want.", code=2,
+            "that is really what you want.",
+            code=2,
         )
     logging.getLogger("service").setLevel(logging.INFO)
     out(f"Vraagbaak: chat at http://{host}:{port}/  API docs at http://{host}:{port}/docs")
@@ -265,23 +278,20 @@ from service.faq.cli import faq_app  # noqa: E402
 app.add_typer(eval_app, name="eval")
 app.add_typer(faq_app, name="faq")
 
-keys_app = typer.Typer(help="API keys: create, list, revoke (stored hashed).",
-                       no_args_is_help=True)
+keys_app = typer.Typer(help="API keys: create, list, revoke (stored hashed).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
 
-def _key_store(data_dir: Path | None):  # type: ignore[no-untyped-def]
-    from service.security.keys import KeyStore
-
+def _key_store(data_dir: Path | None) -> KeyStore:
     return KeyStore(settings_from(data_dir=data_dir).database_path)
 
 
 @keys_app.command("create")
 def keys_create(
     scope: Annotated[str, typer.Option(help="ask (chat, widget) | faq (trainers) | admin")],
-    name: Annotated[Optional[str], typer.Option(help="What the key is for")] = None,
+    name: Annotated[str | None, typer.Option(help="What the key is for")] = None,
     origin: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option("--origin", help="Widget key: only works from this web site (repeatable)"),
     ] = None,
     data_dir: DataOption = None,
@@ -290,12 +300,14 @@ def keys_create(
     if scope not in ("ask", "faq", "admin"):
         raise fail(f"Unknown scope '{scope}' — use ask, faq or admin", code=2)
     try:
-        record, plain = _key_store(data_dir).create(scope, name, origin or None)  # type: ignore[arg-type]
+        record, plain = _key_store(data_dir).create(scope, name, origin or None)  # type: ignore[arg-type]  # checked above
     except VraagbaakError as exc:
         raise fail(str(exc), code=2) from exc
     out(plain)
-    typer.echo(f"Created key {record.id} (scope {record.scope}). It is shown only now: store it "
-               "safely.", err=True)
+    typer.echo(
+        f"Created key {record.id} (scope {record.scope}). It is shown only now: store it safely.",
+        err=True,
+    )
 
 
 @keys_app.command("list")

@@ -1,9 +1,8 @@
-"""All configuration in one place; every field can be set as ``VRAAGBAAK_<NAME>`` in the environment."""
+"""All configuration in one place; every field can be set as ``VRAAGBAAK_<NAME>``."""
 
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Annotated
 
 from pydantic import Field, field_validator

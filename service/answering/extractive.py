@@ -67,7 +67,8 @@ class ExtractiveAnswerer:
             logger.warning(
                 "The refusal model was calibrated for %s, not %s: refusing only when nothing "
                 "matches. Run `python -m evals.calibration` to calibrate it for this embedder.",
-                self.refusal.embedder, retriever.embedder.name,
+                self.refusal.embedder,
+                retriever.embedder.name,
             )
 
     def answer(self, question: str, language: Language | None = None) -> Answer:
@@ -95,8 +96,9 @@ class ExtractiveAnswerer:
         citations = []
         parts = []
         for n, candidate in enumerate(chosen, 1):
-            citations.append(_citation(n, candidate.hit, candidate.start, candidate.end,
-                                       candidate.score))
+            citations.append(
+                _citation(n, candidate.hit, candidate.start, candidate.end, candidate.score)
+            )
             quote = " ".join(candidate.hit.chunk.text[candidate.start : candidate.end].split())
             parts.append(f"{quote} [{n}]")
         return Answer(
@@ -115,7 +117,7 @@ class ExtractiveAnswerer:
 
     def _related(self, hits: list[SearchHit], candidates: list[_Candidate]) -> tuple[Citation, ...]:
         """The passages that came closest, each with its best sentence as the quote."""
-        related = []
+        related: list[Citation] = []
         for hit in hits[: self.config.related]:
             best = next((c for c in candidates if c.hit.chunk.id == hit.chunk.id), None)
             start, end = (best.start, best.end) if best else (0, len(hit.chunk.text))
@@ -157,15 +159,22 @@ class ExtractiveAnswerer:
         chosen: list[_Candidate] = []
         seen_words: list[set[str]] = []
         for candidate in candidates:
-            if len(chosen) == self.config.max_sentences or candidate.score < best - self.config.margin:
+            if (
+                len(chosen) == self.config.max_sentences
+                or candidate.score < best - self.config.margin
+            ):
                 break
-            words = set(_WORD.findall(
-                candidate.hit.chunk.text[candidate.start : candidate.end].lower()))
-            if any(len(words & other) / max(1, min(len(words), len(other))) > self.config.redundancy
-                   for other in seen_words):
+            words = set(
+                _WORD.findall(candidate.hit.chunk.text[candidate.start : candidate.end].lower())
+            )
+            if any(
+                len(words & other) / max(1, min(len(words), len(other))) > self.config.redundancy
+                for other in seen_words
+            ):
                 continue
             if sum(c.hit.chunk.id == candidate.hit.chunk.id for c in chosen) >= (
-                    self.config.per_passage):
+                self.config.per_passage
+            ):
                 continue
             chosen.append(candidate)
             seen_words.append(words)

@@ -215,8 +215,9 @@ class LLMAnswerer:
         received: list[str] = []
         sent = 0  # characters of the reply already sent as tokens
         try:
-            for chunk in self.chat_model.stream(build_messages(question, hits, language,
-                                                               self.config)):
+            for chunk in self.chat_model.stream(
+                build_messages(question, hits, language, self.config)
+            ):
                 piece = _text(chunk.content)
                 if not piece:
                     continue
@@ -243,15 +244,21 @@ class LLMAnswerer:
         try:
             reply = self.chat_model.invoke(condense_messages(history[-3:], question))
         except Exception as exc:
-            logger.warning("Condensing a follow-up failed (%s); using the carry-over",
-                           _describe(exc))
+            logger.warning(
+                "Condensing a follow-up failed (%s); using the carry-over", _describe(exc)
+            )
             return None
         condensed = _clean_condensed(_text(reply.content))
         limit = max(300, 3 * (len(question) + len(history[-1])))
-        if not condensed or len(condensed) > limit or looks_like_instruction(condensed) \
-                or NOT_IN_DOCUMENTS in condensed:
-            logger.warning("Condensed question rejected (%d chars); using the carry-over",
-                           len(condensed))
+        if (
+            not condensed
+            or len(condensed) > limit
+            or looks_like_instruction(condensed)
+            or NOT_IN_DOCUMENTS in condensed
+        ):
+            logger.warning(
+                "Condensed question rejected (%d chars); using the carry-over", len(condensed)
+            )
             return None
         return condensed
 
@@ -290,14 +297,21 @@ class LLMAnswerer:
             config=self.config.verification,
         )
         if verified.dropped:
-            logger.info("Verification dropped %d of %d sentences: %s", len(verified.dropped),
-                        len(verified.dropped) + len(verified.kept), verified.reasons())
+            logger.info(
+                "Verification dropped %d of %d sentences: %s",
+                len(verified.dropped),
+                len(verified.dropped) + len(verified.kept),
+                verified.reasons(),
+            )
         if not verified.supported:
             self._fallback(question, f"no supported sentence ({verified.reasons()})", started)
             return None
         answer = assemble(question, language, hits, verified)
-        logger.info("LLM answer with %d citations (%.2fs)", len(answer.citations),
-                    time.monotonic() - started)
+        logger.info(
+            "LLM answer with %d citations (%.2fs)",
+            len(answer.citations),
+            time.monotonic() - started,
+        )
         return answer
 
     def _refusal(self, question: str, language: Language, hits: list[SearchHit]) -> Answer:
@@ -388,16 +402,23 @@ def _is_refusal(reply: str) -> bool:
 
 def _maybe_sentinel(so_far: str) -> bool:
     bare = _bare(so_far)
-    return not bare or NOT_IN_DOCUMENTS.startswith(bare.upper()) or bare.upper().startswith(
-        NOT_IN_DOCUMENTS)
+    return (
+        not bare
+        or NOT_IN_DOCUMENTS.startswith(bare.upper())
+        or bare.upper().startswith(NOT_IN_DOCUMENTS)
+    )
 
 
 def _clean_condensed(reply: str) -> str:
     lines = [line.strip() for line in reply.strip().splitlines() if line.strip()]
     if not lines:
         return ""
-    line = re.sub(r"^(standalone question|question|vraag|herschreven vraag)\s*:\s*", "", lines[0],
-                  flags=re.IGNORECASE)
+    line = re.sub(
+        r"^(standalone question|question|vraag|herschreven vraag)\s*:\s*",
+        "",
+        lines[0],
+        flags=re.IGNORECASE,
+    )
     line = re.sub(r"</?question>", "", line, flags=re.IGNORECASE)
     return line.strip().strip("\"'“”").strip()
 

@@ -40,7 +40,10 @@ class Evidence:
 
 
 def gather_evidence(
-    question: str, terms: list[str], scores: QueryScores, hits: list[SearchHit],
+    question: str,
+    terms: list[str],
+    scores: QueryScores,
+    hits: list[SearchHit],
     lexical: LexicalIndex,
 ) -> Evidence:
     """``terms`` are the question's analysed terms (glossary-expanded for English)."""
@@ -56,8 +59,10 @@ def gather_evidence(
     present = np.array([t in union for t in terms]) if terms else np.ones(1, dtype=bool)
     words = _WORD.findall(question)
     names = [
-        w for i, w in enumerate(words)
-        if (w.isdigit() and len(w) >= 2) or (i > 0 and w[:1].isupper() and len(w) > 2)
+        w
+        for i, w in enumerate(words)
+        if (w.isdigit() and len(w) >= 2)
+        or (i > 0 and w[:1].isupper() and len(w) > 2)
         or (w.isupper() and len(w) >= 2)
     ]
     top_words = set(_WORD.findall(hits[0].chunk.text.lower())) if hits else set()
@@ -66,9 +71,9 @@ def gather_evidence(
         best_lexical=float(scores.lexical.max()) if len(scores.lexical) else 0.0,
         missing_rare_term=max((lexical.idf(t) for t in terms if t not in first), default=0.0),
         coverage_top3=float((weights * present).sum() / weights.sum()),
-        unknown_name=float(any(
-            (stems := analyzer.tokens(w)) and stems[0] not in known for w in names
-        )),
+        unknown_name=float(
+            any((stems := analyzer.tokens(w)) and stems[0] not in known for w in names)
+        ),
         missing_number=float(any(w.isdigit() and w not in top_words for w in words)),
     )
 
@@ -104,4 +109,12 @@ class RefusalModel:
 @cache
 def _bundled_model() -> RefusalModel:
     data = json.loads((resources.files("service.answering") / MODEL_FILE).read_text("utf-8"))
-    return RefusalModel(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+    return RefusalModel(
+        mean=tuple(data["mean"]),
+        scale=tuple(data["scale"]),
+        coefficients=tuple(data["coefficients"]),
+        intercept=float(data["intercept"]),
+        threshold=float(data["threshold"]),
+        embedder=str(data["embedder"]),
+        trained_on=str(data.get("trained_on", "")),
+    )

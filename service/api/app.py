@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
 
@@ -47,7 +47,8 @@ def create_app(
         app.state.assistant = assistant or build_assistant(app.state.engine)
         app.state.feedback = (
             FeedbackStore(settings.database_path, settings.retention_days)
-            if settings.store_feedback else None
+            if settings.store_feedback
+            else None
         )
         stop = threading.Event()
         watcher = threading.Thread(
@@ -84,8 +85,9 @@ def create_app(
         )
     _log_refused_origins(app, settings)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(SecurityHeadersMiddleware,
-                       content_security_policy=settings.content_security_policy)
+    app.add_middleware(
+        SecurityHeadersMiddleware, content_security_policy=settings.content_security_policy
+    )
     return app
 
 
@@ -102,13 +104,17 @@ def _log_refused_origins(app: FastAPI, settings: Settings) -> None:
     allowed = set(settings.cors_origins)
 
     @app.middleware("http")
-    async def _refused_origin(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def _refused_origin(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         origin = request.headers.get("origin")
         own = f"{request.url.scheme}://{request.url.netloc}"
         if origin and origin != own and origin not in allowed and "*" not in allowed:
             logger.warning(
                 "Refused cross-origin request from %s to %s: add the origin to "
-                "VRAAGBAAK_CORS_ORIGINS to allow it", origin, request.url.path,
+                "VRAAGBAAK_CORS_ORIGINS to allow it",
+                origin,
+                request.url.path,
             )
         return await call_next(request)
 

@@ -21,7 +21,7 @@ def _explain(error: dict[str, object]) -> str:
     kind = str(error.get("type", ""))
     message = str(error.get("msg", "invalid"))
     if kind == "json_invalid":
-        return "The request body is not valid JSON — send a JSON object, e.g. {\"question\": \"…\"}"
+        return 'The request body is not valid JSON — send a JSON object, e.g. {"question": "…"}'
     if kind == "missing":
         return f"'{field}' is required"
     if kind == "extra_forbidden":
@@ -49,7 +49,10 @@ def install_error_handlers(app: FastAPI) -> None:
 def jsonable(errors: Sequence[Any]) -> list[dict[str, Any]]:
     """The validation errors without the rejected input: it may not even be encodable."""
     return [
-        {"loc": [str(part) for part in error.get("loc", ())], "type": str(error.get("type", "")),
-         "msg": str(error.get("msg", ""))}
+        {
+            "loc": [str(part) for part in error.get("loc", ())],
+            "type": str(error.get("type", "")),
+            "msg": str(error.get("msg", "")),
+        }
         for error in errors
     ]

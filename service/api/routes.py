@@ -29,11 +29,11 @@ CONTEXT_PASSAGES = 1
 
 
 def engine_of(request: Request) -> Engine:
-    return request.app.state.engine  # type: ignore[no-any-return]
+    return request.app.state.engine
 
 
 def assistant_of(request: Request) -> Assistant:
-    return request.app.state.assistant  # type: ignore[no-any-return]
+    return request.app.state.assistant
 
 
 @public_router.get("/health", tags=["service"])
@@ -110,9 +110,15 @@ def document(doc_id: str, request: Request) -> dict[str, Any]:
     if doc is None:
         raise HTTPException(404, f"No document '{doc_id}' — GET /api/documents lists the ids")
     passages = [
-        {"chunk_id": c.id, "section": c.section or None, "page": c.page, "start": c.start,
-         "end": c.end}
-        for c in index.chunks if c.doc_id == doc_id
+        {
+            "chunk_id": c.id,
+            "section": c.section or None,
+            "page": c.page,
+            "start": c.start,
+            "end": c.end,
+        }
+        for c in index.chunks
+        if c.doc_id == doc_id
     ]
     return _document_json(doc) | {"text": index.clean_texts[doc_id], "passages": passages}
 
@@ -130,7 +136,8 @@ def passage(chunk_id: str, request: Request) -> dict[str, Any]:
     doc = index.documents[chunk.doc_id]
     text = index.clean_texts[chunk.doc_id]
     neighbours = [
-        c for c in index.chunks[max(0, row - CONTEXT_PASSAGES) : row + CONTEXT_PASSAGES + 1]
+        c
+        for c in index.chunks[max(0, row - CONTEXT_PASSAGES) : row + CONTEXT_PASSAGES + 1]
         if c.doc_id == chunk.doc_id
     ]
     context_start = min(c.start for c in neighbours)
@@ -166,13 +173,19 @@ def feedback(body: FeedbackRequest, request: Request) -> dict[str, Any]:
     store = request.app.state.feedback
     if store is None:
         return {"id": None, "stored": False}
-    feedback_id = store.add(body.rating, body.question, body.answer, body.comment,
-                            body.conversation_id, body.chunk_ids)
+    feedback_id = store.add(
+        body.rating, body.question, body.answer, body.comment, body.conversation_id, body.chunk_ids
+    )
     return {"id": feedback_id, "stored": True}
 
 
 def _document_json(doc: Any) -> dict[str, Any]:
     return {
-        "doc_id": doc.doc_id, "source": doc.source, "title": doc.title, "author": doc.author,
-        "year": doc.year, "language": doc.language, "pages": doc.pages,
+        "doc_id": doc.doc_id,
+        "source": doc.source,
+        "title": doc.title,
+        "author": doc.author,
+        "year": doc.year,
+        "language": doc.language,
+        "pages": doc.pages,
     }

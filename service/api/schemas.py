@@ -15,16 +15,26 @@ class _Request(BaseModel):
 
 
 class SearchRequest(_Request):
-    query: str = Field(..., min_length=1, max_length=MAX_QUESTION_CHARS,
-                       description="What to look for, in Dutch or English")
+    query: str = Field(
+        ...,
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        description="What to look for, in Dutch or English",
+    )
     k: int = Field(5, ge=1, le=MAX_K, description=f"Number of passages, 1 to {MAX_K}")
 
 
 class AskRequest(_Request):
-    question: str = Field(..., min_length=1, max_length=MAX_QUESTION_CHARS,
-                          description="The question, in Dutch or English")
+    question: str = Field(
+        ...,
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        description="The question, in Dutch or English",
+    )
     conversation_id: str | None = Field(
-        None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+        None,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
         description="Continue a conversation: the id a previous answer returned",
     )
 

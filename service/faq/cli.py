@@ -35,13 +35,15 @@ DataOption = Annotated[
 EmbedderOption = Annotated[
     str | None, typer.Option("--embedder", help="The embedder the index was built with")
 ]
-ByOption = Annotated[str | None, typer.Option("--by", help="Who makes the change (default: "
-                                                "your user name)")]
+ByOption = Annotated[
+    str | None, typer.Option("--by", help="Who makes the change (default: your user name)")
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
 
 
-def settings_for(corpus: Path | None = None, data_dir: Path | None = None,
-                 embedder: str | None = None) -> Settings:
+def settings_for(
+    corpus: Path | None = None, data_dir: Path | None = None, embedder: str | None = None
+) -> Settings:
     overrides: dict[str, object] = {}
     if corpus is not None:
         overrides["corpus_dir"] = corpus
@@ -128,17 +130,22 @@ def sets(json_output: JsonOption = False, data_dir: DataOption = None) -> None:
     if not rows:
         typer.echo("No FAQ sets yet — create one with `vraagbaak faq create NAME`.")
     for s in rows:
-        typer.echo(f"- {s.name} ({s.language}): {s.entries} entries, {s.approved} approved, "
-                   f"{s.stale} stale{' — ' + s.description if s.description else ''}")
+        typer.echo(
+            f"- {s.name} ({s.language}): {s.entries} entries, {s.approved} approved, "
+            f"{s.stale} stale{' — ' + s.description if s.description else ''}"
+        )
 
 
 @faq_app.command()
 def add(
     name: Annotated[str, typer.Argument(help="FAQ set")],
     questions: Annotated[list[str] | None, typer.Argument(help="Questions to draft")] = None,
-    file: Annotated[Path | None, typer.Option("--file", "-f", help="questions.txt (one a "
-                                                 "line) or questions.csv (a 'question' column)")
-                    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file", "-f", help="questions.txt (one a line) or questions.csv (a 'question' column)"
+        ),
+    ] = None,
     by: ByOption = None,
     corpus: CorpusOption = None,
     data_dir: DataOption = None,
@@ -163,9 +170,11 @@ def add(
     except (FaqError, VraagbaakError) as exc:
         raise _fail(str(exc)) from exc
     skipped = len(wanted) - len(entries)
-    typer.echo(f"Drafted {len(entries)} answer(s) in '{name}'"
-               + (f" ({skipped} already in the set or repeated, skipped)" if skipped else "")
-               + ":")
+    typer.echo(
+        f"Drafted {len(entries)} answer(s) in '{name}'"
+        + (f" ({skipped} already in the set or repeated, skipped)" if skipped else "")
+        + ":"
+    )
     for entry in entries:
         typer.echo("  " + _entry_line(entry))
 
@@ -185,8 +194,9 @@ def list_entries(
         typer.echo(json.dumps([e.to_json() for e in entries], ensure_ascii=False, indent=2))
         return
     if not entries:
-        typer.echo(f"'{name}' has no entries — add some with `vraagbaak faq add {name} "
-                   "\"question\"`.")
+        typer.echo(
+            f"'{name}' has no entries — add some with `vraagbaak faq add {name} \"question\"`."
+        )
     for entry in entries:
         typer.echo(_entry_line(entry))
         if entry.answer:
@@ -209,12 +219,21 @@ def show(
     except FaqError as exc:
         raise _fail(str(exc)) from exc
     if json_output:
-        typer.echo(json.dumps(entry.to_json() | {"history": [h.to_json() for h in history]},
-                              ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps(
+                entry.to_json() | {"history": [h.to_json() for h in history]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     _show(entry)
-    typer.echo(f"History: {len(history)} change(s), last by {history[-1].changed_by} "
-               f"({history[-1].action})" if history else "History: none")
+    typer.echo(
+        f"History: {len(history)} change(s), last by {history[-1].changed_by} "
+        f"({history[-1].action})"
+        if history
+        else "History: none"
+    )
 
 
 @faq_app.command()
@@ -224,10 +243,15 @@ def edit(
     answer: Annotated[str | None, typer.Option(help="New answer text")] = None,
     question: Annotated[str | None, typer.Option(help="New question text")] = None,
     notes: Annotated[str | None, typer.Option(help="Notes for other trainers")] = None,
-    remove_citation: Annotated[list[int] | None, typer.Option(
-        "--remove-citation", help="Remove citation number N (repeatable)")] = None,
-    cite: Annotated[list[str] | None, typer.Option(
-        "--cite", help="Add a citation: CHUNK_ID=QUOTE, the quote verbatim from the passage")
+    remove_citation: Annotated[
+        list[int] | None,
+        typer.Option("--remove-citation", help="Remove citation number N (repeatable)"),
+    ] = None,
+    cite: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cite", help="Add a citation: CHUNK_ID=QUOTE, the quote verbatim from the passage"
+        ),
     ] = None,
     by: ByOption = None,
     corpus: CorpusOption = None,
@@ -239,8 +263,9 @@ def edit(
     store = FaqStore.open(settings)
     who = _by(by)
     try:
-        entry = drafting.edit_entry(store, name, entry_id, who, answer=answer,
-                                    question=question, notes=notes)
+        entry = drafting.edit_entry(
+            store, name, entry_id, who, answer=answer, question=question, notes=notes
+        )
         for number in sorted(set(remove_citation or []), reverse=True):
             entry = drafting.remove_citation(store, name, entry_id, number, who)
         if cite:
@@ -251,8 +276,9 @@ def edit(
                 chunk_id, sep, quote = item.partition("=")
                 if not sep:
                     raise FaqError(f"--cite needs CHUNK_ID=QUOTE, got '{item}'")
-                entry = drafting.add_citation(store, index, name, entry_id, chunk_id.strip(),
-                                              quote, who)
+                entry = drafting.add_citation(
+                    store, index, name, entry_id, chunk_id.strip(), quote, who
+                )
     except (FaqError, VraagbaakError) as exc:
         raise _fail(str(exc)) from exc
     _show(entry)
@@ -305,8 +331,9 @@ def delete(
 def export(
     name: Annotated[str, typer.Argument(help="FAQ set")],
     fmt: Annotated[str, typer.Option("--format", help="md, csv, json or evalset")] = "md",
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="File (default: "
-                                                   "standard output)")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File (default: standard output)")
+    ] = None,
     data_dir: DataOption = None,
 ) -> None:
     """Export a set: Markdown for the intranet, CSV/JSON (all entries), or an eval set
@@ -352,8 +379,10 @@ def import_(
     except VraagbaakError:
         return
     if report.flagged:
-        typer.echo(f"{len(report.flagged)} entries cite passages that are no longer in the "
-                   "index and are marked stale.")
+        typer.echo(
+            f"{len(report.flagged)} entries cite passages that are no longer in the "
+            "index and are marked stale."
+        )
 
 
 @faq_app.command()
@@ -370,8 +399,9 @@ def suggest(
     settings = settings_for(data_dir=data_dir)
     try:
         faq_set = FaqStore.open(settings).get_set(name)
-        suggestions = drafting.suggest_questions(load_index(settings.index_dir), doc, n,
-                                                 faq_set.language)
+        suggestions = drafting.suggest_questions(
+            load_index(settings.index_dir), doc, n, faq_set.language
+        )
     except (FaqError, VraagbaakError) as exc:
         raise _fail(str(exc)) from exc
     if json_output:
@@ -380,7 +410,7 @@ def suggest(
     for s in suggestions:
         typer.echo(s.question)
     if suggestions:
-        typer.echo(f"\nAdd them with `vraagbaak faq add {name} \"…\"`.", err=True)
+        typer.echo(f'\nAdd them with `vraagbaak faq add {name} "…"`.', err=True)
 
 
 @faq_app.command()

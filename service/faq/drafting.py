@@ -76,15 +76,19 @@ def make_citation(index: Index, chunk_id: str, quote: str) -> StoredCitation:
     """A citation of ``quote`` in passage ``chunk_id``; the quote must be verbatim in it."""
     chunk = index.chunk(chunk_id)
     if chunk is None:
-        raise FaqError(f"No passage '{chunk_id}' in the index — it may be gone after a "
-                       "re-ingest; search the corpus again")
+        raise FaqError(
+            f"No passage '{chunk_id}' in the index — it may be gone after a "
+            "re-ingest; search the corpus again"
+        )
     quote = quote.strip()
     if not quote:
         raise FaqError("The quote is empty — copy a sentence from the passage")
     start = chunk.text.find(quote)
     if start < 0:
-        raise FaqError(f"The quote is not verbatim in passage '{chunk_id}' — copy it exactly "
-                       "from the passage text (same spelling, punctuation and line breaks)")
+        raise FaqError(
+            f"The quote is not verbatim in passage '{chunk_id}' — copy it exactly "
+            "from the passage text (same spelling, punctuation and line breaks)"
+        )
     return citation_from_chunk(index, chunk, start, start + len(quote))
 
 
@@ -121,8 +125,10 @@ def add_questions(
         if not question or _key(question) in known:
             continue
         if len(question) > MAX_QUESTION_CHARS:
-            raise FaqError(f"Question too long ({len(question)} characters, at most "
-                           f"{MAX_QUESTION_CHARS}): {question[:60]}…")
+            raise FaqError(
+                f"Question too long ({len(question)} characters, at most "
+                f"{MAX_QUESTION_CHARS}): {question[:60]}…"
+            )
         known.add(_key(question))
         drafts.append(draft(answerer, question, language))
     if len(drafts) > MAX_QUESTIONS:
@@ -144,11 +150,15 @@ def read_questions(text: str, filename: str = "") -> list[str]:
     text = text.lstrip("\ufeff")
     first = text.split("\n", 1)[0].strip().lower()
     looks_csv = bool(re.match(r'^"?(question|vraag)"?\s*([,;\t]|$)', first)) or bool(
-        re.search(r'[,;\t]"?(question|vraag)"?\s*([,;\t]|$)', first))
+        re.search(r'[,;\t]"?(question|vraag)"?\s*([,;\t]|$)', first)
+    )
     if filename.lower().endswith(".csv") or (not filename and looks_csv):
         return _csv_questions(text, filename or "questions.csv")
-    return [line.strip() for line in text.splitlines()
-            if line.strip() and not line.lstrip().startswith("#")]
+    return [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
 
 
 def _csv_questions(text: str, filename: str) -> list[str]:
@@ -158,8 +168,10 @@ def _csv_questions(text: str, filename: str) -> list[str]:
     try:
         header = next(reader)
     except StopIteration:
-        raise QuestionListError(f"{filename}: the file is empty — the first line must be a "
-                                "header with a 'question' column") from None
+        raise QuestionListError(
+            f"{filename}: the file is empty — the first line must be a "
+            "header with a 'question' column"
+        ) from None
     except csv.Error as exc:
         raise QuestionListError(f"{filename}: line 1: {exc}") from exc
     names = [h.strip().lower() for h in header]
@@ -167,15 +179,17 @@ def _csv_questions(text: str, filename: str) -> list[str]:
     if column is None:
         raise QuestionListError(
             f"{filename}: line 1: no 'question' column in the header ({', '.join(header)}) — "
-            "the first line must name the columns, e.g. 'question'")
+            "the first line must name the columns, e.g. 'question'"
+        )
     questions = []
     try:
         for row in reader:
             if not any(cell.strip() for cell in row):
                 continue
             if column >= len(row):
-                raise QuestionListError(f"{filename}: line {reader.line_num}: no value in the "
-                                        "'question' column")
+                raise QuestionListError(
+                    f"{filename}: line {reader.line_num}: no value in the 'question' column"
+                )
             if row[column].strip():
                 questions.append(row[column].strip())
     except csv.Error as exc:
@@ -213,16 +227,21 @@ def edit_entry(
     return store.update_entry(set_name, entry_id, by=by, action="edit", **changes)
 
 
-def remove_citation(store: FaqStore, set_name: str, entry_id: int, number: int, by: str
-                    ) -> FaqEntry:
+def remove_citation(
+    store: FaqStore, set_name: str, entry_id: int, number: int, by: str
+) -> FaqEntry:
     """Remove citation ``number`` (1-based, as [n] in the answer); later markers move up."""
     entry = store.get_entry(set_name, entry_id)
     if not 1 <= number <= len(entry.citations):
-        raise FaqError(f"Entry {entry_id} has {len(entry.citations)} citation(s); there is no "
-                       f"citation {number}")
+        raise FaqError(
+            f"Entry {entry_id} has {len(entry.citations)} citation(s); there is no "
+            f"citation {number}"
+        )
     citations = entry.citations[: number - 1] + entry.citations[number:]
-    changes: dict[str, Any] = {"citations": citations,
-                               "answer": renumber_markers(entry.answer, number)}
+    changes: dict[str, Any] = {
+        "citations": citations,
+        "answer": renumber_markers(entry.answer, number),
+    }
     if entry.status == "approved":
         changes["status"] = "draft"
     return store.update_entry(set_name, entry_id, by=by, action="remove_citation", **changes)
@@ -252,8 +271,10 @@ def add_citation(
     """Cite ``quote`` from passage ``chunk_id`` (checked verbatim against the index)."""
     entry = store.get_entry(set_name, entry_id)
     citation = make_citation(index, chunk_id, quote)
-    if any(c.chunk_id == citation.chunk_id and c.start == citation.start
-           and c.end == citation.end for c in entry.citations):
+    if any(
+        c.chunk_id == citation.chunk_id and c.start == citation.start and c.end == citation.end
+        for c in entry.citations
+    ):
         raise FaqError("This quote is already cited in the entry")
     changes: dict[str, Any] = {"citations": (*entry.citations, citation)}
     if entry.status == "approved":
@@ -261,24 +282,29 @@ def add_citation(
     return store.update_entry(set_name, entry_id, by=by, action="add_citation", **changes)
 
 
-def approve(store: FaqStore, set_name: str, entry_id: int, by: str, index: Index | None = None
-            ) -> FaqEntry:
+def approve(
+    store: FaqStore, set_name: str, entry_id: int, by: str, index: Index | None = None
+) -> FaqEntry:
     """Approve an entry: it needs an answer and at least one citation, and (when ``index`` is
     given) every quote must still be verbatim in its passage."""
     entry = store.get_entry(set_name, entry_id)
     if not entry.citations:
-        raise FaqError(f"Entry {entry_id} has no citations — add at least one citation "
-                       "before approving")
+        raise FaqError(
+            f"Entry {entry_id} has no citations — add at least one citation before approving"
+        )
     if not entry.answer.strip():
         raise FaqError(f"Entry {entry_id} has no answer text — write the answer before approving")
     if index is not None:
         for n, citation in enumerate(entry.citations, 1):
             chunk = index.chunk(citation.chunk_id)
             if chunk is None or chunk.text[citation.start : citation.end] != citation.quote:
-                raise FaqError(f"Citation {n} of entry {entry_id} no longer matches the "
-                               "documents — remove it and cite the passage again")
-    return store.update_entry(set_name, entry_id, by=by, action="approve", status="approved",
-                              stale=False, stale_reason="")
+                raise FaqError(
+                    f"Citation {n} of entry {entry_id} no longer matches the "
+                    "documents — remove it and cite the passage again"
+                )
+    return store.update_entry(
+        set_name, entry_id, by=by, action="approve", status="approved", stale=False, stale_reason=""
+    )
 
 
 def unapprove(store: FaqStore, set_name: str, entry_id: int, by: str) -> FaqEntry:
@@ -296,8 +322,12 @@ class Suggestion:
     sentence: str = ""
 
     def to_json(self) -> dict[str, str]:
-        return {"question": self.question, "reason": self.reason, "chunk_id": self.chunk_id,
-                "sentence": self.sentence}
+        return {
+            "question": self.question,
+            "reason": self.reason,
+            "chunk_id": self.chunk_id,
+            "sentence": self.sentence,
+        }
 
 
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:%|procent|percent)?")
@@ -315,8 +345,9 @@ _STOP = frozenset({
 })  # fmt: skip
 
 
-def suggest_questions(index: Index, doc_id: str, n: int = 10, language: str | None = None
-                      ) -> list[Suggestion]:
+def suggest_questions(
+    index: Index, doc_id: str, n: int = 10, language: str | None = None
+) -> list[Suggestion]:
     """Up to ``n`` questions about document ``doc_id``: one per section heading ("Wat zegt
     <title> over <heading>?") alternating with ones from key sentences (reasons, musts,
     importance, numbers). Deterministic: document order, no randomness."""
@@ -336,8 +367,11 @@ def suggest_questions(index: Index, doc_id: str, n: int = 10, language: str | No
             continue
         seen_headings.add(heading.lower())
         topic = heading.capitalize() if heading.isupper() else heading
-        question = (f"What does {title} say about {topic}?" if english
-                    else f"Wat zegt {title} over {_lower_first(topic)}?")
+        question = (
+            f"What does {title} say about {topic}?"
+            if english
+            else f"Wat zegt {title} over {_lower_first(topic)}?"
+        )
         from_headings.append(Suggestion(question, "heading", chunk.id))
     from_sentences: list[Suggestion] = []
     seen_sentences: set[str] = set()
@@ -348,7 +382,8 @@ def suggest_questions(index: Index, doc_id: str, n: int = 10, language: str | No
                 continue
             suggestion = _sentence_question(sentence, chunk, title, english)
             if suggestion is not None and suggestion.question not in {
-                    s.question for s in from_sentences}:
+                s.question for s in from_sentences
+            }:
                 seen_sentences.add(sentence)
                 from_sentences.append(suggestion)
     merged: list[Suggestion] = []
@@ -360,8 +395,7 @@ def suggest_questions(index: Index, doc_id: str, n: int = 10, language: str | No
     return merged
 
 
-def _sentence_question(sentence: str, chunk: Chunk, title: str, english: bool
-                       ) -> Suggestion | None:
+def _sentence_question(sentence: str, chunk: Chunk, title: str, english: bool) -> Suggestion | None:
     lower = sentence.lower()
     heading = re.sub(r"^[\d.]+\s+", "", chunk.section.split(" > ")[-1]).strip(" :")
     topic = _lower_first(heading) if len(heading) >= 4 else _topic(sentence)
@@ -378,38 +412,62 @@ def _sentence_question(sentence: str, chunk: Chunk, title: str, english: bool
             if judged:
                 question = f"Waarom is het {judged.group(1)} dat {judged.group(2)}?"
             elif len(before.split()) >= 3:
-                question = (f"What is the reason that {_lower_first(before)}?" if english
-                            else f"Wat is de reden dat {_lower_first(before)}?")
+                question = (
+                    f"What is the reason that {_lower_first(before)}?"
+                    if english
+                    else f"Wat is de reden dat {_lower_first(before)}?"
+                )
             else:
                 continue
         elif keyword in ("moet", "must") and 1 <= len(before.split()) <= 4:
-            question = (f"What must {_lower_first(before)} do according to {title}?" if english
-                        else f"Wat moet {_lower_first(before)} volgens {title} doen?")
+            question = (
+                f"What must {_lower_first(before)} do according to {title}?"
+                if english
+                else f"Wat moet {_lower_first(before)} volgens {title} doen?"
+            )
         elif keyword in ("moet", "must"):
-            question = (f"What must happen regarding {topic}?" if english
-                        else f"Wat moet er gebeuren rond {topic}?")
+            question = (
+                f"What must happen regarding {topic}?"
+                if english
+                else f"Wat moet er gebeuren rond {topic}?"
+            )
         elif keyword in ("knelpunt", "bottleneck"):
-            question = (f"Which bottlenecks does {title} mention about {topic}?" if english
-                        else f"Welke knelpunten noemt {title} rond {topic}?")
+            question = (
+                f"Which bottlenecks does {title} mention about {topic}?"
+                if english
+                else f"Welke knelpunten noemt {title} rond {topic}?"
+            )
         elif keyword in ("aanbeveling", "recommend"):
-            question = (f"What does {title} recommend about {topic}?" if english
-                        else f"Wat beveelt {title} aan over {topic}?")
+            question = (
+                f"What does {title} recommend about {topic}?"
+                if english
+                else f"Wat beveelt {title} aan over {topic}?"
+            )
         else:
-            question = (f"What is important about {topic} according to {title}?" if english
-                        else f"Wat is volgens {title} belangrijk bij {topic}?")
+            question = (
+                f"What is important about {topic} according to {title}?"
+                if english
+                else f"Wat is volgens {title} belangrijk bij {topic}?"
+            )
         return Suggestion(question, keyword, chunk.id, sentence)
     number = _NUMBER.search(sentence)
     if number and not re.fullmatch(r"(19|20)\d\d", number.group().strip()):
-        question = (f"What figures does {title} give about {topic}?" if english
-                    else f"Welke cijfers noemt {title} over {topic}?")
+        question = (
+            f"What figures does {title} give about {topic}?"
+            if english
+            else f"Welke cijfers noemt {title} over {topic}?"
+        )
         return Suggestion(question, "number", chunk.id, sentence)
     return None
 
 
 def _topic(sentence: str) -> str:
     """The first two content words of a sentence, as a rough subject."""
-    words = [w for w in re.findall(r"[A-Za-zÀ-ÿ][\w-]*", sentence)
-             if w.lower() not in _STOP and len(w) > 3]
+    words = [
+        w
+        for w in re.findall(r"[A-Za-zÀ-ÿ][\w-]*", sentence)
+        if w.lower() not in _STOP and len(w) > 3
+    ]
     return " ".join(_lower_first(w) if not w.isupper() else w for w in words[:2])
 
 

@@ -34,8 +34,7 @@ MEDIA_TYPES: dict[str, str] = {
 EXTENSIONS = {"md": "md", "csv": "csv", "json": "json", "evalset": "jsonl"}
 JSON_FORMAT = "vraagbaak-faq"
 JSON_VERSION = 1
-CSV_COLUMNS = ("id", "question", "answer", "status", "notes", "stale", "stale_reason",
-               "citations")
+CSV_COLUMNS = ("id", "question", "answer", "status", "notes", "stale", "stale_reason", "citations")
 _FACT_NUMBER = re.compile(r"\d+(?:[.,]\d+)?\s?%?")
 
 _LABELS = {
@@ -85,8 +84,11 @@ def to_markdown(faq_set: FaqSet, entries: Sequence[FaqEntry], approved_only: boo
         if entry.citations:
             lines += [f"**{labels['sources']}**", ""]
             for n, c in enumerate(entry.citations, 1):
-                where = ", ".join(p for p in (
-                    c.section or "", f"{labels['page']} {c.page}" if c.page else "") if p)
+                where = ", ".join(
+                    p
+                    for p in (c.section or "", f"{labels['page']} {c.page}" if c.page else "")
+                    if p
+                )
                 title = _one_line(c.title or c.source or c.doc_id)
                 head = f"{n}. *{title}*" + (f" — {_one_line(where)}" if where else "")
                 lines.append(f"{head}: “{_one_line(c.quote)}”")
@@ -103,9 +105,18 @@ def to_csv(entries: Sequence[FaqEntry]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for e in entries:
-        writer.writerow([e.id, e.question, e.answer, e.status, e.notes, int(e.stale),
-                         e.stale_reason,
-                         json.dumps([c.to_json() for c in e.citations], ensure_ascii=False)])
+        writer.writerow(
+            [
+                e.id,
+                e.question,
+                e.answer,
+                e.status,
+                e.notes,
+                int(e.stale),
+                e.stale_reason,
+                json.dumps([c.to_json() for c in e.citations], ensure_ascii=False),
+            ]
+        )
     return buffer.getvalue()
 
 
@@ -128,8 +139,11 @@ def to_json(faq_set: FaqSet, entries: Sequence[FaqEntry]) -> str:
     data = {
         "format": JSON_FORMAT,
         "version": JSON_VERSION,
-        "set": {"name": faq_set.name, "description": faq_set.description,
-                "language": faq_set.language},
+        "set": {
+            "name": faq_set.name,
+            "description": faq_set.description,
+            "language": faq_set.language,
+        },
         "entries": [_entry_json(e) for e in entries],
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
@@ -144,19 +158,25 @@ def to_evalset(faq_set: FaqSet, entries: Sequence[FaqEntry]) -> str:
             continue
         quotes = list(dict.fromkeys(_one_line(c.quote) for c in entry.citations if c.quote))
         doc = next((c.source for c in entry.citations if c.source), entry.citations[0].doc_id)
-        facts = list(dict.fromkeys(
-            m.group().strip() for q in quotes for m in _FACT_NUMBER.finditer(q)))[:4]
-        lines.append(json.dumps({
-            "id": f"faq-{slug}-{entry.id}",
-            "question": entry.question,
-            "language": faq_set.language,
-            "answerable": True,
-            "doc": doc,
-            "quotes": quotes[:3],
-            "facts": [f for f in facts if any(f in q for q in quotes[:3])],
-            "category": "faq",
-            "style": "question",
-        }, ensure_ascii=False))
+        facts = list(
+            dict.fromkeys(m.group().strip() for q in quotes for m in _FACT_NUMBER.finditer(q))
+        )[:4]
+        lines.append(
+            json.dumps(
+                {
+                    "id": f"faq-{slug}-{entry.id}",
+                    "question": entry.question,
+                    "language": faq_set.language,
+                    "answerable": True,
+                    "doc": doc,
+                    "quotes": quotes[:3],
+                    "facts": [f for f in facts if any(f in q for q in quotes[:3])],
+                    "category": "faq",
+                    "style": "question",
+                },
+                ensure_ascii=False,
+            )
+        )
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -176,14 +196,16 @@ def parse_import(text: str, filename: str = "") -> list[NewEntry]:
     """Read a file ``export`` wrote (JSON or CSV, told apart by name or first character)."""
     text = text.lstrip("\ufeff")
     name = filename.lower()
-    if name.endswith(".json") or (not name.endswith(".csv") and text.lstrip()[:1] in "[{"
-                                  and text.strip()):
+    if name.endswith(".json") or (
+        not name.endswith(".csv") and text.lstrip()[:1] in "[{" and text.strip()
+    ):
         return parse_json(text, filename or "import.json")
     return parse_csv(text, filename or "import.csv")
 
 
-def import_entries(store: FaqStore, set_name: str, text: str, filename: str = "",
-                   by: str = "import") -> ImportResult:
+def import_entries(
+    store: FaqStore, set_name: str, text: str, filename: str = "", by: str = "import"
+) -> ImportResult:
     """Check the whole file, then store every entry in one transaction (or nothing)."""
     store.get_set(set_name)  # a missing set is reported before the file is read
     entries = parse_import(text, filename)
@@ -194,12 +216,15 @@ def parse_json(text: str, filename: str = "import.json") -> list[NewEntry]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise FaqImportError(f"{filename}: line {exc.lineno}, column {exc.colno}: not valid "
-                             f"JSON ({exc.msg})") from exc
+        raise FaqImportError(
+            f"{filename}: line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})"
+        ) from exc
     if isinstance(data, dict):
         if "entries" not in data:
-            raise FaqImportError(f"{filename}: the top-level object has no 'entries' list — "
-                                 "import a file written by `faq export --format json`")
+            raise FaqImportError(
+                f"{filename}: the top-level object has no 'entries' list — "
+                "import a file written by `faq export --format json`"
+            )
         items = data["entries"]
     else:
         items = data
@@ -212,9 +237,15 @@ def parse_json(text: str, filename: str = "import.json") -> list[NewEntry]:
         try:
             if not isinstance(item, dict):
                 raise ValueError(f"expected an object, got {type(item).__name__}")
-            entries.append(_new_entry(item.get("question"), item.get("answer", ""),
-                                      item.get("status", "draft"), item.get("notes", ""),
-                                      item.get("citations", [])))
+            entries.append(
+                _new_entry(
+                    item.get("question"),
+                    item.get("answer", ""),
+                    item.get("status", "draft"),
+                    item.get("notes", ""),
+                    item.get("citations", []),
+                )
+            )
         except ValueError as exc:
             raise FaqImportError(f"{filename}: {where}: {exc}") from exc
     return entries
@@ -224,8 +255,7 @@ def _json_entry_lines(text: str) -> list[int]:
     """Best-effort line numbers of the entries' opening braces (for messages)."""
     try:
         decoder = json.JSONDecoder()
-        start = text.index("[", text.index('"entries"')) if '"entries"' in text else text.index(
-            "[")
+        start = text.index("[", text.index('"entries"')) if '"entries"' in text else text.index("[")
     except ValueError:
         return []
     lines: list[int] = []
@@ -247,13 +277,17 @@ def parse_csv(text: str, filename: str = "import.csv") -> list[NewEntry]:
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
-        raise FaqImportError(f"{filename}: the file is empty — the first line must be the header "
-                             f"({','.join(CSV_COLUMNS)})") from None
+        raise FaqImportError(
+            f"{filename}: the file is empty — the first line must be the header "
+            f"({','.join(CSV_COLUMNS)})"
+        ) from None
     except csv.Error as exc:
         raise FaqImportError(f"{filename}: line 1: {exc}") from exc
     if "question" not in header:
-        raise FaqImportError(f"{filename}: line 1: the header has no 'question' column — "
-                             f"expected {','.join(CSV_COLUMNS)}")
+        raise FaqImportError(
+            f"{filename}: line 1: the header has no 'question' column — "
+            f"expected {','.join(CSV_COLUMNS)}"
+        )
     entries = []
     try:
         for row in reader:
@@ -261,8 +295,9 @@ def parse_csv(text: str, filename: str = "import.csv") -> list[NewEntry]:
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) > len(header):
-                raise FaqImportError(f"{filename}: line {line}: {len(row)} fields but the header "
-                                     f"has {len(header)}")
+                raise FaqImportError(
+                    f"{filename}: line {line}: {len(row)} fields but the header has {len(header)}"
+                )
             values = dict(zip(header, row, strict=False))
             try:
                 raw_citations = values.get("citations", "").strip() or "[]"
@@ -270,9 +305,15 @@ def parse_csv(text: str, filename: str = "import.csv") -> list[NewEntry]:
                     citations = json.loads(raw_citations)
                 except json.JSONDecodeError as exc:
                     raise ValueError(f"'citations' is not a JSON list ({exc.msg})") from exc
-                entries.append(_new_entry(values.get("question"), values.get("answer", ""),
-                                          values.get("status", "") or "draft",
-                                          values.get("notes", ""), citations))
+                entries.append(
+                    _new_entry(
+                        values.get("question"),
+                        values.get("answer", ""),
+                        values.get("status", "") or "draft",
+                        values.get("notes", ""),
+                        citations,
+                    )
+                )
             except ValueError as exc:
                 raise FaqImportError(f"{filename}: line {line}: {exc}") from exc
     except csv.Error as exc:
@@ -297,5 +338,10 @@ def _new_entry(question: Any, answer: Any, status: Any, notes: Any, citations: A
         raise ValueError("an approved entry needs at least one citation")
     if status == "approved" and not answer.strip():
         raise ValueError("an approved entry needs an answer")
-    return NewEntry(question=" ".join(question.split()), answer=answer.strip(),
-                    citations=parsed, status=status, notes=notes)
+    return NewEntry(
+        question=" ".join(question.split()),
+        answer=answer.strip(),
+        citations=parsed,
+        status=status,
+        notes=notes,
+    )

@@ -92,7 +92,8 @@ class FaqAnswerer:
                 self._entries = entries
                 self._vectors = (
                     np.vstack([self._vector_cache[e.question] for _, e in entries])
-                    if entries else np.zeros((0, self.embedder.dimension), dtype=np.float32)
+                    if entries
+                    else np.zeros((0, self.embedder.dimension), dtype=np.float32)
                 )
                 self._revision = revision
             return self._entries, self._vectors
@@ -128,30 +129,37 @@ class FaqAnswerer:
         if found is None:
             return None
         lang: Language = "en" if found.faq_set.language == "en" else "nl"
-        logger.info("Curated answer: FAQ '%s' entry %d (cosine %.3f)", found.faq_set.name,
-                    found.entry.id, found.similarity)
+        logger.info(
+            "Curated answer: FAQ '%s' entry %d (cosine %.3f)",
+            found.faq_set.name,
+            found.entry.id,
+            found.similarity,
+        )
         return curated_answer(found.entry, lang, question, self.index(), found.similarity)
 
 
-def curated_answer(entry: FaqEntry, language: Language, question: str, index: Index | None,
-                   confidence: float = 1.0) -> Answer:
+def curated_answer(
+    entry: FaqEntry, language: Language, question: str, index: Index | None, confidence: float = 1.0
+) -> Answer:
     citations = []
     for n, stored in enumerate(entry.citations, 1):
         chunk = index.chunk(stored.chunk_id) if index is not None else None
         current = chunk is not None and chunk.text[stored.start : stored.end] == stored.quote
-        citations.append(Citation(
-            n=n,
-            chunk_id=stored.chunk_id,
-            source=stored.source,
-            title=stored.title,
-            section=stored.section,
-            page=stored.page,
-            text=chunk.text if current and chunk is not None else stored.quote,
-            quote=stored.quote,
-            start=stored.start if current else 0,
-            end=stored.end if current else len(stored.quote),
-            score=round(confidence, 4),
-        ))
+        citations.append(
+            Citation(
+                n=n,
+                chunk_id=stored.chunk_id,
+                source=stored.source,
+                title=stored.title,
+                section=stored.section,
+                page=stored.page,
+                text=chunk.text if current and chunk is not None else stored.quote,
+                quote=stored.quote,
+                start=stored.start if current else 0,
+                end=stored.end if current else len(stored.quote),
+                score=round(confidence, 4),
+            )
+        )
     return Answer(
         answer=entry.answer,
         refused=False,
@@ -171,5 +179,6 @@ def _numbers(text: str) -> set[str]:
 def faq_answerer_for(engine: Engine, store: FaqStore | None = None) -> FaqAnswerer:
     """The FAQ answerer for ``build_assistant``: the store at ``<data_dir>/faq.sqlite`` (or the
     one given), the engine's embedder, and always the engine's current index."""
-    return FaqAnswerer(store or FaqStore.open(engine.settings), engine.embedder,
-                       lambda: engine.index)
+    return FaqAnswerer(
+        store or FaqStore.open(engine.settings), engine.embedder, lambda: engine.index
+    )

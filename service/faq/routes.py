@@ -44,8 +44,9 @@ STATIC = resources.files("service") / "static"
 STATIC_FILES = {"faq.js": "text/javascript", "faq.css": "text/css"}
 MAX_TEXT_CHARS = 2_000_000
 
-faq_router = APIRouter(prefix="/api/faq", tags=["faq"],
-                       dependencies=[Depends(require_scope("faq"))])
+faq_router = APIRouter(
+    prefix="/api/faq", tags=["faq"], dependencies=[Depends(require_scope("faq"))]
+)
 
 
 # --- request bodies -------------------------------------------------------------------------
@@ -62,10 +63,16 @@ class CreateSet(_Body):
 
 
 class AddQuestions(_Body):
-    questions: list[str] = Field(default_factory=list, max_length=drafting.MAX_QUESTIONS,
-                                 description="Questions to draft answers for")
-    text: str | None = Field(None, max_length=MAX_TEXT_CHARS,
-                             description="An uploaded TXT (one per line) or CSV file's text")
+    questions: list[str] = Field(
+        default_factory=list,
+        max_length=drafting.MAX_QUESTIONS,
+        description="Questions to draft answers for",
+    )
+    text: str | None = Field(
+        None,
+        max_length=MAX_TEXT_CHARS,
+        description="An uploaded TXT (one per line) or CSV file's text",
+    )
     filename: str = Field("", max_length=255, description="The uploaded file's name (.txt/.csv)")
 
 
@@ -78,8 +85,9 @@ class PatchEntry(_Body):
     question: str | None = Field(None, max_length=drafting.MAX_QUESTION_CHARS)
     answer: str | None = Field(None, max_length=20000)
     notes: str | None = Field(None, max_length=5000)
-    remove_citations: list[int] = Field(default_factory=list,
-                                        description="Citation numbers (1-based) to remove")
+    remove_citations: list[int] = Field(
+        default_factory=list, description="Citation numbers (1-based) to remove"
+    )
     add_citations: list[CitationRef] = Field(default_factory=list)
 
 
@@ -94,8 +102,9 @@ class ImportBody(_Body):
 def store_of(request: Request) -> FaqStore:
     store = getattr(request.app.state, "faq_store", None)
     if store is None:
-        raise HTTPException(503, "The FAQ store is not available — install_faq(app, settings) "
-                            "was not called")
+        raise HTTPException(
+            503, "The FAQ store is not available — install_faq(app, settings) was not called"
+        )
     return store
 
 
@@ -130,8 +139,9 @@ def _run(action: Callable[[], Any]) -> Any:
         raise HTTPException(422, str(exc)) from exc
 
 
-def _entry_json(store: FaqStore, set_name: str, entry_id: int, history: bool = False
-                ) -> dict[str, Any]:
+def _entry_json(
+    store: FaqStore, set_name: str, entry_id: int, history: bool = False
+) -> dict[str, Any]:
     entry = store.get_entry(set_name, entry_id)
     data = entry.to_json()
     if history:
@@ -180,9 +190,12 @@ def add_questions(name: str, body: AddQuestions, request: Request) -> dict[str, 
     if body.text is not None:
         questions += _run(lambda: drafting.read_questions(body.text or "", body.filename))
     if not any(q.strip() for q in questions):
-        raise HTTPException(422, "No questions given — send 'questions' (a list) or 'text' "
-                            "(a TXT file with one question a line, or a CSV with a 'question' "
-                            "column)")
+        raise HTTPException(
+            422,
+            "No questions given — send 'questions' (a list) or 'text' "
+            "(a TXT file with one question a line, or a CSV with a 'question' "
+            "column)",
+        )
     drafter = drafter_of(request)
     entries = _run(lambda: drafting.add_questions(store, name, questions, drafter, who(request)))
     return {"added": len(entries), "entries": [e.to_json() for e in entries]}
@@ -206,16 +219,25 @@ def patch_entry(name: str, entry_id: int, body: PatchEntry, request: Request) ->
         entry = store.get_entry(name, entry_id)
         for number in body.remove_citations:
             if not 1 <= number <= len(entry.citations):
-                raise FaqError(f"Entry {entry_id} has {len(entry.citations)} citation(s); there "
-                               f"is no citation {number}")
+                raise FaqError(
+                    f"Entry {entry_id} has {len(entry.citations)} citation(s); there "
+                    f"is no citation {number}"
+                )
         refs = [(ref.chunk_id, ref.quote) for ref in body.add_citations]
         index = index_of(request) if refs else None
         if index is not None:  # check every new quote before changing anything
             for chunk_id, quote in refs:
                 drafting.make_citation(index, chunk_id, quote)
         with store.transaction():
-            drafting.edit_entry(store, name, entry_id, by, answer=body.answer,
-                                question=body.question, notes=body.notes)
+            drafting.edit_entry(
+                store,
+                name,
+                entry_id,
+                by,
+                answer=body.answer,
+                question=body.question,
+                notes=body.notes,
+            )
             for number in sorted(set(body.remove_citations), reverse=True):
                 drafting.remove_citation(store, name, entry_id, number, by)
             for chunk_id, quote in refs:
@@ -230,8 +252,7 @@ def patch_entry(name: str, entry_id: int, body: PatchEntry, request: Request) ->
 def approve_entry(name: str, entry_id: int, request: Request) -> dict[str, Any]:
     """Approve an entry (422 without a citation, or when a quote no longer matches)."""
     store = store_of(request)
-    entry = _run(lambda: drafting.approve(store, name, entry_id, who(request),
-                                          index_of(request)))
+    entry = _run(lambda: drafting.approve(store, name, entry_id, who(request), index_of(request)))
     return entry.to_json()
 
 
@@ -259,14 +280,14 @@ def export(
     """The set as Markdown (approved entries), CSV or JSON (all entries), or a gold-set JSONL
     eval set (approved entries) for `vraagbaak eval run`."""
     if format not in EXPORT_FORMATS:
-        raise HTTPException(422, f"Unknown format '{format}' — use one of "
-                            f"{', '.join(EXPORT_FORMATS)}")
+        raise HTTPException(
+            422, f"Unknown format '{format}' — use one of {', '.join(EXPORT_FORMATS)}"
+        )
     store = store_of(request)
     text = _run(lambda: export_set(store, name, format))
     headers = {}
     if download:
-        headers["Content-Disposition"] = (
-            f'attachment; filename="{export_filename(name, format)}"')
+        headers["Content-Disposition"] = f'attachment; filename="{export_filename(name, format)}"'
     return Response(content=text, media_type=MEDIA_TYPES[format], headers=headers)
 
 
@@ -274,8 +295,7 @@ def export(
 def import_file(name: str, body: ImportBody, request: Request) -> dict[str, Any]:
     """Add the entries of a JSON or CSV file that export wrote — all of them or none."""
     store = store_of(request)
-    result = _run(lambda: import_entries(store, name, body.content, body.filename,
-                                         who(request)))
+    result = _run(lambda: import_entries(store, name, body.content, body.filename, who(request)))
     report = flag_stale_entries(store, index_of(request), set_name=name, by="import")
     entries = [store.get_entry(name, e.id).to_json() for e in result.entries]
     return {"added": result.count, "stale": len(report.flagged), "entries": entries}
@@ -307,8 +327,9 @@ def search(
     results = []
     for hit in hits:
         data = hit.to_json()
-        data["sentences"] = [{"start": s, "end": e, "text": hit.chunk.text[s:e]}
-                             for s, e in hit.chunk.sentences]
+        data["sentences"] = [
+            {"start": s, "end": e, "text": hit.chunk.text[s:e]} for s, e in hit.chunk.sentences
+        ]
         results.append(data)
     return {"results": results}
 
@@ -354,8 +375,7 @@ def _add_static(app: FastAPI) -> None:
         return handler
 
     for name in STATIC_FILES:
-        app.add_api_route(f"/static/{name}", serve(name), methods=["GET"],
-                          include_in_schema=False)
+        app.add_api_route(f"/static/{name}", serve(name), methods=["GET"], include_in_schema=False)
 
 
 __all__ = ["JSONResponse", "faq_router", "install_faq"]

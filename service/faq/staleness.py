@@ -48,8 +48,10 @@ class StalenessReport:
         }
 
     def summary(self) -> str:
-        return (f"FAQ: checked {self.checked} entries — {len(self.flagged)} stale, "
-                f"{len(self.repointed)} re-pointed, {len(self.cleared)} no longer stale")
+        return (
+            f"FAQ: checked {self.checked} entries — {len(self.flagged)} stale, "
+            f"{len(self.repointed)} re-pointed, {len(self.cleared)} no longer stale"
+        )
 
 
 def check_citation(index: Index, citation: StoredCitation) -> tuple[StoredCitation | None, str]:
@@ -111,8 +113,9 @@ def check_entry(index: Index, entry: FaqEntry) -> tuple[tuple[StoredCitation, ..
     return tuple(citations), reasons
 
 
-def flag_stale_entries(store: FaqStore, index: Index, set_name: str | None = None,
-                       by: str = BY) -> StalenessReport:
+def flag_stale_entries(
+    store: FaqStore, index: Index, set_name: str | None = None, by: str = BY
+) -> StalenessReport:
     """Check all entries (or one set's) against ``index``; flag, re-point or clear them."""
     report = StalenessReport()
     for faq_set, entry in store.all_entries():
@@ -123,19 +126,28 @@ def flag_stale_entries(store: FaqStore, index: Index, set_name: str | None = Non
         if reasons:
             reason = "; ".join(reasons)
             if not entry.stale or entry.stale_reason != reason:
-                store.update_entry(faq_set.name, entry.id, by=by, action="stale",
-                                   stale=True, stale_reason=reason)
+                store.update_entry(
+                    faq_set.name, entry.id, by=by, action="stale", stale=True, stale_reason=reason
+                )
             report.flagged.append((faq_set.name, entry.id, reason))
             continue
         if citations != entry.citations:
-            store.update_entry(faq_set.name, entry.id, by=by, action="repoint",
-                               citations=citations, stale=False, stale_reason="")
+            store.update_entry(
+                faq_set.name,
+                entry.id,
+                by=by,
+                action="repoint",
+                citations=citations,
+                stale=False,
+                stale_reason="",
+            )
             report.repointed.append((faq_set.name, entry.id))
             if entry.stale:
                 report.cleared.append((faq_set.name, entry.id))
         elif entry.stale:
-            store.update_entry(faq_set.name, entry.id, by=by, action="fresh", stale=False,
-                               stale_reason="")
+            store.update_entry(
+                faq_set.name, entry.id, by=by, action="fresh", stale=False, stale_reason=""
+            )
             report.cleared.append((faq_set.name, entry.id))
     if report.flagged or report.repointed or report.cleared:
         logger.info("%s", report.summary())

@@ -78,8 +78,10 @@ class FaqError(Exception):
 class FaqSetNotFoundError(FaqError):
     def __init__(self, name: str) -> None:
         self.name = name
-        super().__init__(f"No FAQ set '{name}' — create it with POST /api/faq/sets "
-                         f"(or `vraagbaak faq create {name}`)")
+        super().__init__(
+            f"No FAQ set '{name}' — create it with POST /api/faq/sets "
+            f"(or `vraagbaak faq create {name}`)"
+        )
 
 
 class FaqSetExistsError(FaqError):
@@ -90,8 +92,9 @@ class FaqSetExistsError(FaqError):
 
 class FaqEntryNotFoundError(FaqError):
     def __init__(self, set_name: str, entry_id: int) -> None:
-        super().__init__(f"No entry {entry_id} in FAQ set '{set_name}' — list the set to see "
-                         "its entry ids")
+        super().__init__(
+            f"No entry {entry_id} in FAQ set '{set_name}' — list the set to see its entry ids"
+        )
 
 
 @dataclass(frozen=True)
@@ -216,8 +219,10 @@ class _Unset:
 
 UNSET: Any = _Unset()
 
-_ENTRY_COLUMNS = ("id, set_id, question, answer, citations, status, notes, stale, stale_reason, "
-                  "created_at, updated_at")
+_ENTRY_COLUMNS = (
+    "id, set_id, question, answer, citations, status, notes, stale, stale_reason, "
+    "created_at, updated_at"
+)
 
 
 def faq_database_path(settings: Settings) -> Path:
@@ -235,8 +240,10 @@ def migrate(conn: sqlite3.Connection, upto: int | None = None) -> int:
     else:
         version = int(row[0])
     if version > SCHEMA_VERSION:
-        raise FaqError(f"The FAQ database is at schema version {version}, newer than this "
-                       f"Vraagbaak knows ({SCHEMA_VERSION}) — upgrade Vraagbaak")
+        raise FaqError(
+            f"The FAQ database is at schema version {version}, newer than this "
+            f"Vraagbaak knows ({SCHEMA_VERSION}) — upgrade Vraagbaak"
+        )
     for number in range(version + 1, target + 1):
         # executescript commits first, so run each migration inside its own transaction.
         statements = MIGRATIONS[number - 1]
@@ -296,7 +303,8 @@ class FaqStore:
                 raise FaqSetExistsError(name)
             conn.execute(
                 "INSERT INTO faq_sets (name, description, language, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?)", (name, description.strip(), language, now, now),
+                "VALUES (?, ?, ?, ?, ?)",
+                (name, description.strip(), language, now, now),
             )
         return self.get_set(name)
 
@@ -316,12 +324,23 @@ class FaqStore:
                 "COUNT(e.id), COALESCE(SUM(e.status = 'approved'), 0), "
                 "COALESCE(SUM(e.stale), 0) "
                 f"FROM faq_sets s LEFT JOIN faq_entries e ON e.set_id = s.id {where} "
-                "GROUP BY s.id ORDER BY s.name", tuple(params),
+                "GROUP BY s.id ORDER BY s.name",
+                tuple(params),
             ).fetchall()
-        return [FaqSet(id=int(row[0]), name=row[1], description=row[2], language=row[3],
-                       created_at=float(row[4]), updated_at=float(row[5]), entries=int(row[6]),
-                       approved=int(row[7]), stale=int(row[8]))
-                for row in rows]
+        return [
+            FaqSet(
+                id=int(row[0]),
+                name=row[1],
+                description=row[2],
+                language=row[3],
+                created_at=float(row[4]),
+                updated_at=float(row[5]),
+                entries=int(row[6]),
+                approved=int(row[7]),
+                stale=int(row[8]),
+            )
+            for row in rows
+        ]
 
     def delete_set(self, name: str) -> None:
         with self.transaction() as conn:
@@ -330,8 +349,9 @@ class FaqStore:
 
     # --- entries --------------------------------------------------------------------------
 
-    def add_entries(self, set_name: str, entries: Sequence[NewEntry], by: str = "system"
-                    ) -> list[FaqEntry]:
+    def add_entries(
+        self, set_name: str, entries: Sequence[NewEntry], by: str = "system"
+    ) -> list[FaqEntry]:
         """Store ``entries`` in one transaction: all of them or, on any error, none."""
         now = time.time()
         ids = []
@@ -346,9 +366,18 @@ class FaqStore:
                     "INSERT INTO faq_entries (set_id, question, answer, citations, status, notes, "
                     "stale, stale_reason, created_at, updated_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (faq_set.id, entry.question.strip(), entry.answer, _citations_json(
-                        entry.citations), entry.status, entry.notes, int(entry.stale),
-                     entry.stale_reason, now, now),
+                    (
+                        faq_set.id,
+                        entry.question.strip(),
+                        entry.answer,
+                        _citations_json(entry.citations),
+                        entry.status,
+                        entry.notes,
+                        int(entry.stale),
+                        entry.stale_reason,
+                        now,
+                        now,
+                    ),
                 )
                 entry_id = int(cursor.lastrowid or 0)
                 ids.append(entry_id)
@@ -383,7 +412,8 @@ class FaqStore:
         sets = {s.id: s for s in self.list_sets()}
         with self._lock:
             rows = self._conn.execute(
-                f"SELECT {_ENTRY_COLUMNS} FROM faq_entries ORDER BY set_id, id").fetchall()
+                f"SELECT {_ENTRY_COLUMNS} FROM faq_entries ORDER BY set_id, id"
+            ).fetchall()
         return [(sets[row[1]], _entry(row)) for row in rows]
 
     def approved_entries(self) -> list[tuple[FaqSet, FaqEntry]]:
@@ -392,7 +422,8 @@ class FaqStore:
         with self._lock:
             rows = self._conn.execute(
                 f"SELECT {_ENTRY_COLUMNS} FROM faq_entries "
-                "WHERE status = 'approved' AND stale = 0 ORDER BY id").fetchall()
+                "WHERE status = 'approved' AND stale = 0 ORDER BY id"
+            ).fetchall()
         return [(sets[row[1]], _entry(row)) for row in rows]
 
     def revision(self) -> tuple[int, int, float]:
@@ -403,7 +434,8 @@ class FaqStore:
         with self._lock:
             row = self._conn.execute(
                 "SELECT (SELECT COUNT(*) FROM faq_sets), (SELECT COUNT(*) FROM faq_entries), "
-                "(SELECT COALESCE(MAX(updated_at), 0) FROM faq_sets)").fetchone()
+                "(SELECT COALESCE(MAX(updated_at), 0) FROM faq_sets)"
+            ).fetchone()
         return int(row[0]), int(row[1]), float(row[2])
 
     def update_entry(
@@ -423,9 +455,16 @@ class FaqStore:
     ) -> FaqEntry:
         """Change an entry; the version before the change goes into its history."""
         changes: dict[str, Any] = {
-            k: v for k, v in (("question", question), ("answer", answer),
-                              ("citations", citations), ("status", status), ("notes", notes),
-                              ("stale", stale), ("stale_reason", stale_reason))
+            k: v
+            for k, v in (
+                ("question", question),
+                ("answer", answer),
+                ("citations", citations),
+                ("status", status),
+                ("notes", notes),
+                ("stale", stale),
+                ("stale_reason", stale_reason),
+            )
             if v is not UNSET
         }
         if "status" in changes and changes["status"] not in STATUSES:
@@ -435,17 +474,26 @@ class FaqStore:
         now = time.time()
         with self.transaction() as conn:
             before = self.get_entry(set_name, entry_id)
-            fields: dict[str, Any] = {k: tuple(v) if k == "citations" else v
-                                      for k, v in changes.items()}
+            fields: dict[str, Any] = {
+                k: tuple(v) if k == "citations" else v for k, v in changes.items()
+            }
             after = replace(before, **fields)
             if after == before:
                 return before
             conn.execute(
                 "UPDATE faq_entries SET question = ?, answer = ?, citations = ?, status = ?, "
                 "notes = ?, stale = ?, stale_reason = ?, updated_at = ? WHERE id = ?",
-                (after.question.strip(), after.answer, _citations_json(after.citations),
-                 after.status, after.notes, int(after.stale), after.stale_reason,
-                 max(now, before.updated_at + 1e-6), entry_id),
+                (
+                    after.question.strip(),
+                    after.answer,
+                    _citations_json(after.citations),
+                    after.status,
+                    after.notes,
+                    int(after.stale),
+                    after.stale_reason,
+                    max(now, before.updated_at + 1e-6),
+                    entry_id,
+                ),
             )
             self._record(conn, entry_id, by, action, before.snapshot(), now)
             self._touch(conn, before.set_id, now)
@@ -464,13 +512,22 @@ class FaqStore:
         with self._lock:
             rows = self._conn.execute(
                 "SELECT id, entry_id, changed_at, changed_by, action, previous FROM faq_history "
-                "WHERE entry_id = ? ORDER BY id", (entry_id,)).fetchall()
+                "WHERE entry_id = ? ORDER BY id",
+                (entry_id,),
+            ).fetchall()
         return [HistoryItem(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
     # --- internals ------------------------------------------------------------------------
 
-    def _record(self, conn: sqlite3.Connection, entry_id: int, by: str, action: str,
-                previous: dict[str, Any], now: float) -> None:
+    def _record(
+        self,
+        conn: sqlite3.Connection,
+        entry_id: int,
+        by: str,
+        action: str,
+        previous: dict[str, Any],
+        now: float,
+    ) -> None:
         conn.execute(
             "INSERT INTO faq_history (entry_id, changed_at, changed_by, action, previous) "
             "VALUES (?, ?, ?, ?, ?)",

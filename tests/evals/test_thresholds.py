@@ -23,8 +23,19 @@ def summary(**metrics: float | None) -> dict[str, object]:
     return {"metrics": base | metrics}
 
 
-def test_shipped_thresholds() -> None:
-    thresholds = load_thresholds(DEFAULT_THRESHOLDS)
+TARGETS = DEFAULT_THRESHOLDS.parent / "targets.toml"
+
+
+def test_ci_floors_gate_every_target_and_never_above_it() -> None:
+    floors, targets = load_thresholds(DEFAULT_THRESHOLDS), load_thresholds(TARGETS)
+    assert floors["min"].keys() == targets["min"].keys()
+    assert floors["max"].keys() == targets["max"].keys()
+    assert all(floors["min"][k] <= targets["min"][k] for k in targets["min"])
+    assert all(floors["max"][k] >= targets["max"][k] for k in targets["max"])
+
+
+def test_shipped_targets() -> None:
+    thresholds = load_thresholds(TARGETS)
     assert thresholds["min"] == {
         "recall_at_5": 0.85,
         "recall_at_5_en": 0.80,
@@ -37,7 +48,7 @@ def test_shipped_thresholds() -> None:
 
 
 def test_failure_messages() -> None:
-    thresholds = load_thresholds(DEFAULT_THRESHOLDS)
+    thresholds = load_thresholds(TARGETS)
     failures = check(summary(recall_at_5=0.81, false_refusal_rate=0.12), thresholds)
     assert failures == [
         "recall_at_5 = 0.81 is below the minimum 0.85",
@@ -46,14 +57,14 @@ def test_failure_messages() -> None:
 
 
 def test_close_values_show_enough_decimals() -> None:
-    failures = check(summary(recall_at_5=0.849), load_thresholds(DEFAULT_THRESHOLDS))
+    failures = check(summary(recall_at_5=0.849), load_thresholds(TARGETS))
     assert failures == ["recall_at_5 = 0.849 is below the minimum 0.85"]
 
 
 def test_boundary_passes() -> None:
     assert (
         check(
-            summary(recall_at_5=0.85, false_refusal_rate=0.10), load_thresholds(DEFAULT_THRESHOLDS)
+            summary(recall_at_5=0.85, false_refusal_rate=0.10), load_thresholds(TARGETS)
         )
         == []
     )

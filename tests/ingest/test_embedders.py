@@ -36,7 +36,8 @@ def test_cache_embeds_each_text_once(tmp_path: Path) -> None:
     cached = CachedEmbedder(inner, EmbeddingCache(tmp_path / "cache.sqlite"))
     first = cached.embed_batch(["a b", "c d", "a b"], "passage")
     again = CachedEmbedder(inner, EmbeddingCache(tmp_path / "cache.sqlite")).embed_batch(
-        ["c d", "a b"], "passage")
+        ["c d", "a b"], "passage"
+    )
     assert calls == [2]  # duplicates within a batch and across runs are not embedded again
     assert np.allclose(first[1], again[0]) and np.allclose(first[0], again[1])
     cached.embed_batch(["a b"], "query")  # queries are cached apart from passages
@@ -54,7 +55,9 @@ def test_embed_passages_batches_and_handles_empty() -> None:
     embedder = HashingEmbedder()
     assert embed_passages(embedder, []).shape == (0, embedder.dimension)
     assert embed_passages(embedder, [f"tekst {i}" for i in range(70)], batch_size=32).shape == (
-        70, embedder.dimension)
+        70,
+        embedder.dimension,
+    )
 
 
 def test_unknown_embedder_names_the_choices() -> None:
@@ -71,10 +74,13 @@ def test_sentence_transformer_name_resolves_to_the_packaged_model() -> None:
 
 @pytest.mark.integration
 def test_bundled_e5_embeds_queries_and_passages_cross_lingually(real_embedder) -> None:  # type: ignore[no-untyped-def]
-    passages = embed_passages(real_embedder, [
-        "SAVE MN was regiehouder als zij al bij aanvang van het traject betrokken waren.",
-        "In het eerste halfjaar ondersteunden de buurtteams ruim vierduizend gezinnen.",
-    ])
+    passages = embed_passages(
+        real_embedder,
+        [
+            "SAVE MN was regiehouder als zij al bij aanvang van het traject betrokken waren.",
+            "In het eerste halfjaar ondersteunden de buurtteams ruim vierduizend gezinnen.",
+        ],
+    )
     query = real_embedder.embed_batch(["who holds regie when SAVE is involved?"], "query")[0]
     assert passages.shape == (2, 384)
     assert passages[0] @ query > passages[1] @ query

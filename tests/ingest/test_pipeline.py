@@ -18,8 +18,9 @@ def _sources(index_dir: Path) -> set[str]:
     return {d.source for d in load_index(index_dir).documents.values()}
 
 
-def test_ingest_builds_an_index_with_provenance(small_corpus: Path, tmp_path: Path,
-                                                fake_embedder: HashingEmbedder) -> None:
+def test_ingest_builds_an_index_with_provenance(
+    small_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder
+) -> None:
     index_dir = tmp_path / "index"
     report = ingest([small_corpus], index_dir, fake_embedder)
     assert sorted(report.indexed) == ["buurtteams.txt", "jim.txt"]
@@ -43,16 +44,20 @@ def test_reingest_without_changes_embeds_nothing(small_corpus: Path, tmp_path: P
     assert current_build(tmp_path / "index") == first_build
 
 
-def test_added_changed_and_removed_files_are_found(small_corpus: Path, tmp_path: Path,
-                                                   fake_embedder: HashingEmbedder) -> None:
+def test_added_changed_and_removed_files_are_found(
+    small_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder
+) -> None:
     index_dir = tmp_path / "index"
     ingest([small_corpus], index_dir, fake_embedder)
 
-    (small_corpus / "nieuw.md").write_text("# Nieuw protocol\n\nDe wijkcoach belt binnen drie "
-                                           "dagen terug.\n", encoding="utf-8")
+    (small_corpus / "nieuw.md").write_text(
+        "# Nieuw protocol\n\nDe wijkcoach belt binnen drie dagen terug.\n", encoding="utf-8"
+    )
     report = ingest([small_corpus], index_dir, fake_embedder)
-    assert report.indexed == ["nieuw.md"] and sorted(report.unchanged) == ["buurtteams.txt",
-                                                                           "jim.txt"]
+    assert report.indexed == ["nieuw.md"] and sorted(report.unchanged) == [
+        "buurtteams.txt",
+        "jim.txt",
+    ]
 
     path = small_corpus / "buurtteams.txt"
     path.write_text(path.read_text("utf-8").replace("4.210", "5.000"), encoding="utf-8")
@@ -71,8 +76,9 @@ def test_added_changed_and_removed_files_are_found(small_corpus: Path, tmp_path:
     assert index.lexical.size == len(index.chunks)
 
 
-def test_a_broken_file_is_skipped_and_the_rest_indexed(small_corpus: Path, tmp_path: Path,
-                                                       fake_embedder: HashingEmbedder) -> None:
+def test_a_broken_file_is_skipped_and_the_rest_indexed(
+    small_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder
+) -> None:
     (small_corpus / "kapot.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
     (small_corpus / "latin1.txt").write_bytes("Caf\xe9 in de wijk".encode("latin-1"))
     (small_corpus / "leeg.txt").write_bytes(b"")
@@ -83,8 +89,9 @@ def test_a_broken_file_is_skipped_and_the_rest_indexed(small_corpus: Path, tmp_p
     assert sorted(report.indexed) == ["buurtteams.txt", "jim.txt"]
 
 
-def test_nothing_readable_is_an_error_naming_the_files(tmp_path: Path,
-                                                       fake_embedder: HashingEmbedder) -> None:
+def test_nothing_readable_is_an_error_naming_the_files(
+    tmp_path: Path, fake_embedder: HashingEmbedder
+) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "leeg.txt").write_bytes(b"")
@@ -93,14 +100,17 @@ def test_nothing_readable_is_an_error_naming_the_files(tmp_path: Path,
 
 
 def test_a_crash_mid_write_leaves_the_previous_index_usable(
-    small_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder,
+    small_corpus: Path,
+    tmp_path: Path,
+    fake_embedder: HashingEmbedder,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     index_dir = tmp_path / "index"
     ingest([small_corpus], index_dir, fake_embedder)
     before = current_build(index_dir)
-    (small_corpus / "jim.txt").write_text("Een heel ander document over wachtlijsten.\n",
-                                          encoding="utf-8")
+    (small_corpus / "jim.txt").write_text(
+        "Een heel ander document over wachtlijsten.\n", encoding="utf-8"
+    )
 
     def crash(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
@@ -118,8 +128,9 @@ def test_a_crash_mid_write_leaves_the_previous_index_usable(
     assert all("SAVE" not in c.text for c in load_index(index_dir).chunks)
 
 
-def test_a_killed_ingest_leaves_no_half_index_behind(small_corpus: Path, tmp_path: Path,
-                                                     fake_embedder: HashingEmbedder) -> None:
+def test_a_killed_ingest_leaves_no_half_index_behind(
+    small_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder
+) -> None:
     index_dir = tmp_path / "index"
     ingest([small_corpus], index_dir, fake_embedder)
     builds = index_dir / "builds"
@@ -142,8 +153,9 @@ def test_missing_index_says_to_run_ingest(tmp_path: Path) -> None:
         load_index(tmp_path / "nothing")
 
 
-def test_old_builds_are_pruned(small_corpus: Path, tmp_path: Path,
-                               fake_embedder: HashingEmbedder) -> None:
+def test_old_builds_are_pruned(
+    small_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder
+) -> None:
     index_dir = tmp_path / "index"
     for n in range(4):
         (small_corpus / "extra.txt").write_text(f"Versie {n} van het protocol.\n", "utf-8")

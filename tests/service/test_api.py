@@ -44,8 +44,9 @@ def test_search_returns_passages_with_citation_fields(client: TestClient) -> Non
 
 
 def test_ask_answers_with_verbatim_quotes(client: TestClient) -> None:
-    body = client.post("/api/ask", json={"question": "Wie is regiehouder als SAVE betrokken is?"}
-                       ).json()
+    body = client.post(
+        "/api/ask", json={"question": "Wie is regiehouder als SAVE betrokken is?"}
+    ).json()
     assert body["refused"] is False and body["language"] == "nl"
     assert body["citations"] and body["conversation_id"]
     for citation in body["citations"]:
@@ -55,25 +56,30 @@ def test_ask_answers_with_verbatim_quotes(client: TestClient) -> None:
 
 
 def test_follow_up_questions_continue_the_conversation(client: TestClient) -> None:
-    first = client.post("/api/ask", json={"question": "Wie is regiehouder als SAVE betrokken is?"}
-                        ).json()
-    follow = client.post("/api/ask", json={"question": "en bij de aanbevelingen?",
-                                           "conversation_id": first["conversation_id"]}).json()
+    first = client.post(
+        "/api/ask", json={"question": "Wie is regiehouder als SAVE betrokken is?"}
+    ).json()
+    follow = client.post(
+        "/api/ask",
+        json={"question": "en bij de aanbevelingen?", "conversation_id": first["conversation_id"]},
+    ).json()
     assert follow["conversation_id"] == first["conversation_id"]
     assert "SAVE" in follow["standalone_question"]
 
 
 def test_stream_sends_text_then_citations(client: TestClient) -> None:
-    with client.stream("POST", "/api/chat/stream",
-                       json={"question": "Wie is regiehouder als SAVE betrokken is?"}) as response:
+    with client.stream(
+        "POST", "/api/chat/stream", json={"question": "Wie is regiehouder als SAVE betrokken is?"}
+    ) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         raw = "".join(response.iter_text())
     events = [block for block in raw.split("\n\n") if block.strip()]
     names = [block.split("\n")[0].removeprefix("event: ") for block in events]
     assert names[0] == "start" and names[-1] == "done" and "token" in names
-    text = "".join(json.loads(b.split("data: ", 1)[1])["text"] for b in events
-                   if b.startswith("event: token"))
+    text = "".join(
+        json.loads(b.split("data: ", 1)[1])["text"] for b in events if b.startswith("event: token")
+    )
     done = json.loads(events[-1].split("data: ", 1)[1])
     assert text == done["answer"] and done["citations"]
 
@@ -92,9 +98,16 @@ def test_documents_and_passages_open_the_source(client: TestClient) -> None:
 
 
 def test_feedback_is_stored(client: TestClient, small_settings: Settings) -> None:
-    response = client.post("/api/feedback", json={
-        "rating": "down", "question": "Wie heeft de regie?", "answer": "SAVE [1]",
-        "comment": "Bel me op 06-12345678", "chunk_ids": ["x"]})
+    response = client.post(
+        "/api/feedback",
+        json={
+            "rating": "down",
+            "question": "Wie heeft de regie?",
+            "answer": "SAVE [1]",
+            "comment": "Bel me op 06-12345678",
+            "chunk_ids": ["x"],
+        },
+    )
     assert response.status_code == 200 and response.json()["stored"] is True
     stored = client.app.state.feedback.all()  # type: ignore[attr-defined]
     assert stored[-1]["rating"] == "down" and "06-12345678" not in stored[-1]["comment"]
@@ -123,8 +136,9 @@ def test_bad_requests_get_a_4xx_saying_what_to_fix(
 
 
 def test_malformed_json_is_a_4xx(client: TestClient) -> None:
-    response = client.post("/api/ask", content=b"{question: ", headers={
-        "content-type": "application/json"})
+    response = client.post(
+        "/api/ask", content=b"{question: ", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 422
     assert "not valid JSON" in response.json()["detail"]
 
@@ -144,8 +158,14 @@ def _free_port() -> int:
 def test_real_uvicorn_server_on_loopback(small_settings: Settings) -> None:
     engine = Engine.load(small_settings, embedder=HashingEmbedder())
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(small_settings, engine=engine),
-                                           host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(small_settings, engine=engine),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -153,8 +173,11 @@ def test_real_uvicorn_server_on_loopback(small_settings: Settings) -> None:
         while not server.started and time.time() < deadline:
             time.sleep(0.05)
         base = f"http://127.0.0.1:{port}"
-        answer = httpx.post(f"{base}/api/ask", json={"question": "Hoeveel gezinnen ondersteunden "
-                                                     "de buurtteams in 2018?"}, timeout=10).json()
+        answer = httpx.post(
+            f"{base}/api/ask",
+            json={"question": "Hoeveel gezinnen ondersteunden de buurtteams in 2018?"},
+            timeout=10,
+        ).json()
         assert any("4.210" in c["quote"] for c in answer["citations"])
         assert httpx.post(f"{base}/api/ask", json={"question": ""}, timeout=10).status_code == 422
     finally:

@@ -242,8 +242,9 @@ def test_answer_streams_and_citation_opens_the_highlighted_quote(site: dict, pag
     assert seen["busy"], "the message list was never aria-busy while working"
     streamed = [text for text in seen["streamed"] if text]
     assert len(set(streamed)) >= 2, f"the answer did not stream in pieces: {streamed}"
-    assert shadow(page, "return root.querySelector('[role=log]').getAttribute('aria-busy')") \
-        == "false"
+    assert (
+        shadow(page, "return root.querySelector('[role=log]').getAttribute('aria-busy')") == "false"
+    )
     assert shadow(page, "return root.activeElement && root.activeElement.name") == "question"
 
     assert "refused" not in (answer.get_attribute("class") or "")
@@ -296,12 +297,15 @@ def check_refusal(page: Any, answer: Any, heading: str, related_label: str) -> N
     )
     assert "refused" in (answer.get_attribute("class") or "")
     assert answer.locator("h3.refusal-title").inner_text().strip() == heading
-    looks = shadow(page, """
+    looks = shadow(
+        page,
+        """
         const look = (el) => { const s = getComputedStyle(el);
           return [s.backgroundColor, s.borderLeftStyle]; };
         return [look(root.querySelector('.msg.bot.refused')),
                 look(root.querySelector('.msg.bot:not(.refused)') || document.body)];
-    """)
+    """,
+    )
     assert looks[0][1] == "dashed" and looks[0] != looks[1], looks
     assert answer.locator(".sources.cited").count() == 0
     assert data["related"], "a refusal should offer possibly related passages"
@@ -334,8 +338,10 @@ def test_english_answer_gets_english_labels(site: dict, page: Any) -> None:
     data = stored_answers(page)[-1]
     assert data["language"] == "en", data
     assert answer.get_attribute("lang") == "en"
-    assert answer.locator("button.thumb[data-rating='up']").get_attribute("aria-label") \
+    assert (
+        answer.locator("button.thumb[data-rating='up']").get_attribute("aria-label")
         == "Yes, helpful"
+    )
     if data["refused"]:
         check_refusal(page, answer, "Not found in the documents", "Possibly related")
     else:
@@ -352,8 +358,9 @@ def test_thumbs_down_with_a_comment_is_stored(site: dict, page: Any) -> None:
     data = stored_answers(page)[-1]
     comment = f"De rol van het buurtteam ontbreekt ({time.time_ns()})"
     answer.locator("button.thumb[data-rating='down']").click()
-    assert answer.locator("button.thumb[data-rating='down']").get_attribute("aria-pressed") \
-        == "true"
+    assert (
+        answer.locator("button.thumb[data-rating='down']").get_attribute("aria-pressed") == "true"
+    )
     answer.locator(".feedback textarea").fill(comment)
     answer.locator(".feedback button[type=submit]").click()
     thanks = answer.locator(".thanks")
@@ -374,9 +381,7 @@ def test_thumbs_down_with_a_comment_is_stored(site: dict, page: Any) -> None:
     assert row["answer"]
 
 
-def test_follow_up_continues_the_conversation_and_survives_a_reload(
-    site: dict, page: Any
-) -> None:
+def test_follow_up_continues_the_conversation_and_survives_a_reload(site: dict, page: Any) -> None:
     bodies: list[dict[str, Any]] = []
 
     def record(request: Any) -> None:
@@ -415,17 +420,23 @@ def test_enter_sends_and_shift_enter_adds_a_line(site: dict, page: Any) -> None:
 
     page.keyboard.press("Enter")
     page.locator("vraagbaak-chat .msg.bot:not(.pending)").first.wait_for(state="visible")
-    assert page.locator("vraagbaak-chat .msg.user").first.inner_text().endswith(
-        "wie heeft de regie\nals SAVE betrokken is?")
+    assert (
+        page.locator("vraagbaak-chat .msg.user")
+        .first.inner_text()
+        .endswith("wie heeft de regie\nals SAVE betrokken is?")
+    )
     assert box.input_value() == ""
     assert shadow(page, "return root.activeElement && root.activeElement.name") == "question"
 
     # keyboard focus is visible
     page.keyboard.press("Shift+Tab")
-    outline = shadow(page, """
+    outline = shadow(
+        page,
+        """
         const s = getComputedStyle(root.activeElement);
         return [root.activeElement.tagName, s.outlineStyle, s.outlineWidth];
-    """)
+    """,
+    )
     assert outline[1] != "none" and outline[2] != "0px", outline
 
 
@@ -435,21 +446,25 @@ def test_host_page_css_does_not_change_the_widget(site: dict, page: Any) -> None
     assert send.is_visible()
     assert send.get_attribute("aria-label") == "Verstuur vraag"
     assert page.locator("vraagbaak-chat button.new").is_visible()
-    looks = shadow(page, """
+    looks = shadow(
+        page,
+        """
         const s = getComputedStyle(root.querySelector('.root'));
         const t = getComputedStyle(root.querySelector('textarea'));
         return [s.color, s.fontSize, t.fontSize, t.marginTop];
-    """)
+    """,
+    )
     assert looks[0] != "rgb(255, 0, 0)" and looks[1] == "15px" and looks[2] == "15px", looks
     assert looks[3] == "0px"
     # ... and the widget does not change the host page
     assert not page.locator("#host-button").is_visible()
-    assert page.evaluate("getComputedStyle(document.querySelector('h1')).color") \
-        == "rgb(255, 0, 0)"
+    assert page.evaluate("getComputedStyle(document.querySelector('h1')).color") == "rgb(255, 0, 0)"
     # the log is announced to screen readers
-    assert shadow(page, "const l = root.querySelector('[role=log]');"
-                        "return [l.getAttribute('aria-live'), l.getAttribute('aria-label')]") \
-        == ["polite", "Gesprek"]
+    assert shadow(
+        page,
+        "const l = root.querySelector('[role=log]');"
+        "return [l.getAttribute('aria-live'), l.getAttribute('aria-label')]",
+    ) == ["polite", "Gesprek"]
 
 
 def test_page_on_an_origin_not_allowed_explains_cors(site: dict, page: Any) -> None:
@@ -461,14 +476,14 @@ def test_page_on_an_origin_not_allowed_explains_cors(site: dict, page: Any) -> N
         "VRAAGBAAK_CORS_ORIGINS?"
     )
     origin = site["foreign"].origin
-    assert any("VRAAGBAAK_CORS_ORIGINS" in m and origin in m for m in page.console_errors), \
+    assert any("VRAAGBAAK_CORS_ORIGINS" in m and origin in m for m in page.console_errors), (
         page.console_errors
+    )
 
 
 def test_english_labels(site: dict, page: Any) -> None:
     page.goto(site["host"].url("/en"))
-    assert page.locator("vraagbaak-chat button.send").get_attribute("aria-label") \
-        == "Send question"
+    assert page.locator("vraagbaak-chat button.send").get_attribute("aria-label") == "Send question"
     assert page.locator("vraagbaak-chat button.new").inner_text().strip() == "New conversation"
     box = page.locator("vraagbaak-chat textarea[name=question]")
     assert box.get_attribute("placeholder") == "Ask a question…"
@@ -478,25 +493,60 @@ def test_server_text_is_never_markup(site: dict, page: Any) -> None:
     """A passage with HTML in it (think: a malicious PDF) is shown as text, never run."""
     evil = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
     citation: dict[str, Any] = {
-                "n": 1, "chunk_id": "evil", "source": "evil.pdf", "title": f"Titel {evil}",
-                "section": evil, "page": 3, "text": f"Zin {evil}.", "quote": f"Zin {evil}.",
-                "start": 0, "end": len(f"Zin {evil}."), "score": 1.0}
-    done: dict[str, Any] = {"answer": f"Antwoord {evil} [1].", "refused": False, "language": "nl",
-            "citations": [citation], "related": [], "conversation_id": "c1",
-            "standalone_question": "x", "mode": "extractive", "confidence": 1.0}
-    body = "".join(f"event: {e}\ndata: {json.dumps(d)}\n\n" for e, d in [
-        ("start", {"conversation_id": "c1", "language": "nl", "refused": False}),
-        ("token", {"text": done["answer"]}), ("done", done)])
-    passage = {"chunk_id": "evil", "title": citation["title"], "section": evil, "page": 3,
-               "text": citation["text"], "sentences": [],
-               "context": {"text": f"Voor {evil}. {citation['text']} Na.", "passage_start":
-                           len(f"Voor {evil}. "), "passage_end": len(f"Voor {evil}. ")
-                           + len(citation["text"])}}
+        "n": 1,
+        "chunk_id": "evil",
+        "source": "evil.pdf",
+        "title": f"Titel {evil}",
+        "section": evil,
+        "page": 3,
+        "text": f"Zin {evil}.",
+        "quote": f"Zin {evil}.",
+        "start": 0,
+        "end": len(f"Zin {evil}."),
+        "score": 1.0,
+    }
+    done: dict[str, Any] = {
+        "answer": f"Antwoord {evil} [1].",
+        "refused": False,
+        "language": "nl",
+        "citations": [citation],
+        "related": [],
+        "conversation_id": "c1",
+        "standalone_question": "x",
+        "mode": "extractive",
+        "confidence": 1.0,
+    }
+    body = "".join(
+        f"event: {e}\ndata: {json.dumps(d)}\n\n"
+        for e, d in [
+            ("start", {"conversation_id": "c1", "language": "nl", "refused": False}),
+            ("token", {"text": done["answer"]}),
+            ("done", done),
+        ]
+    )
+    passage = {
+        "chunk_id": "evil",
+        "title": citation["title"],
+        "section": evil,
+        "page": 3,
+        "text": citation["text"],
+        "sentences": [],
+        "context": {
+            "text": f"Voor {evil}. {citation['text']} Na.",
+            "passage_start": len(f"Voor {evil}. "),
+            "passage_end": len(f"Voor {evil}. ") + len(citation["text"]),
+        },
+    }
     cors = {"access-control-allow-origin": site["host"].origin}
-    page.route("**/api/chat/stream", lambda route: route.fulfill(
-        status=200, headers=cors | {"content-type": "text/event-stream"}, body=body))
-    page.route("**/api/passages/evil", lambda route: route.fulfill(
-        status=200, headers=cors, json=passage))
+    page.route(
+        "**/api/chat/stream",
+        lambda route: route.fulfill(
+            status=200, headers=cors | {"content-type": "text/event-stream"}, body=body
+        ),
+    )
+    page.route(
+        "**/api/passages/evil", lambda route: route.fulfill(status=200, headers=cors, json=passage)
+    )
     page.goto(site["host"].url())
     answer = ask(page, "test")
     answer.locator("button.cite").click()

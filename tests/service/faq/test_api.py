@@ -31,8 +31,10 @@ def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
 
 
 def test_trainer_flow(client: TestClient, tmp_path: object) -> None:
-    response = client.post("/api/faq/sets", json={"name": "Training JIM", "language": "nl",
-                                                  "description": "Voor nieuwe collega's"})
+    response = client.post(
+        "/api/faq/sets",
+        json={"name": "Training JIM", "language": "nl", "description": "Voor nieuwe collega's"},
+    )
     assert response.status_code == 201, response.text
     assert client.post("/api/faq/sets", json={"name": "Training JIM"}).status_code == 409
 
@@ -52,18 +54,23 @@ def test_trainer_flow(client: TestClient, tmp_path: object) -> None:
     # Edit the text, swap the citation for one found through the editor's search.
     hits = client.get("/api/faq/search", params={"q": "SAVE MN regiehouder"}).json()["results"]
     sentence = hits[0]["sentences"][0]
-    response = client.patch(url, json={
-        "answer": "SAVE MN heeft de regie als het vanaf het begin betrokken is [1].",
-        "notes": "Nagekeken met de teamleider",
-        "remove_citations": [1],
-        "add_citations": [{"chunk_id": hits[0]["chunk_id"], "quote": sentence["text"]}],
-    })
+    response = client.patch(
+        url,
+        json={
+            "answer": "SAVE MN heeft de regie als het vanaf het begin betrokken is [1].",
+            "notes": "Nagekeken met de teamleider",
+            "remove_citations": [1],
+            "add_citations": [{"chunk_id": hits[0]["chunk_id"], "quote": sentence["text"]}],
+        },
+    )
     assert response.status_code == 200, response.text
     edited = response.json()
     assert edited["answer"].startswith("SAVE MN heeft de regie")
     assert [c["quote"] for c in edited["citations"]] == [sentence["text"]]
-    bad = client.patch(url, json={"add_citations": [{"chunk_id": hits[0]["chunk_id"],
-                                                      "quote": "Dit staat er niet"}]})
+    bad = client.patch(
+        url,
+        json={"add_citations": [{"chunk_id": hits[0]["chunk_id"], "quote": "Dit staat er niet"}]},
+    )
     assert bad.status_code == 422 and "not verbatim" in bad.json()["detail"]
 
     approved = client.post(f"{url}/approve")
@@ -71,9 +78,10 @@ def test_trainer_flow(client: TestClient, tmp_path: object) -> None:
     assert approved.json()["status"] == "approved"
 
     # A draft without citations cannot be approved.
-    empty = client.patch(f"/api/faq/sets/Training JIM/entries/{entries[1]['id']}",
-                         json={"remove_citations": list(range(
-                             len(entries[1]["citations"]), 0, -1))})
+    empty = client.patch(
+        f"/api/faq/sets/Training JIM/entries/{entries[1]['id']}",
+        json={"remove_citations": list(range(len(entries[1]["citations"]), 0, -1))},
+    )
     assert empty.status_code == 200, empty.text
     refused = client.post(f"/api/faq/sets/Training JIM/entries/{entries[1]['id']}/approve")
     assert refused.status_code == 422 and "citation" in refused.json()["detail"]
@@ -107,13 +115,19 @@ def test_trainer_flow(client: TestClient, tmp_path: object) -> None:
 def test_upload_import_suggest_delete_and_errors(client: TestClient) -> None:
     missing = client.get("/api/faq/sets/nope")
     assert missing.status_code == 404
-    assert missing.json()["detail"] == ("No FAQ set 'nope' — create it with POST /api/faq/sets "
-                                        "(or `vraagbaak faq create nope`)")
+    assert missing.json()["detail"] == (
+        "No FAQ set 'nope' — create it with POST /api/faq/sets (or `vraagbaak faq create nope`)"
+    )
     assert client.post("/api/faq/sets", json={"name": "S", "language": "de"}).status_code == 422
     client.post("/api/faq/sets", json={"name": "S"})
 
-    upload = client.post("/api/faq/sets/S/questions", json={
-        "text": "question,thema\nHoe lang waren de wachtlijsten?,wacht\n", "filename": "q.csv"})
+    upload = client.post(
+        "/api/faq/sets/S/questions",
+        json={
+            "text": "question,thema\nHoe lang waren de wachtlijsten?,wacht\n",
+            "filename": "q.csv",
+        },
+    )
     assert upload.status_code == 201 and upload.json()["added"] == 1
     bad_csv = client.post("/api/faq/sets/S/questions", json={"text": "a,b\n", "filename": "q.csv"})
     assert bad_csv.status_code == 422 and "line 1" in bad_csv.json()["detail"]
@@ -121,11 +135,14 @@ def test_upload_import_suggest_delete_and_errors(client: TestClient) -> None:
 
     exported = client.get("/api/faq/sets/S/export", params={"format": "json"}).text
     client.post("/api/faq/sets", json={"name": "T"})
-    imported = client.post("/api/faq/sets/T/import", json={"content": exported,
-                                                          "filename": "s.json"})
+    imported = client.post(
+        "/api/faq/sets/T/import", json={"content": exported, "filename": "s.json"}
+    )
     assert imported.status_code == 201 and imported.json()["added"] == 1
-    broken = client.post("/api/faq/sets/T/import", json={
-        "content": "question,status\nA?,draft\nB?,weird\n", "filename": "t.csv"})
+    broken = client.post(
+        "/api/faq/sets/T/import",
+        json={"content": "question,status\nA?,draft\nB?,weird\n", "filename": "t.csv"},
+    )
     assert broken.status_code == 422 and "line 3" in broken.json()["detail"]
     assert len(client.get("/api/faq/sets/T").json()["entries"]) == 1
 

@@ -8,13 +8,21 @@ from service.faq import drafting
 from service.faq.store import FaqError, FaqStore
 
 
-def test_add_questions_drafts_cited_answers(store: FaqStore, answerer: ExtractiveAnswerer,
-                                            index: Index) -> None:
+def test_add_questions_drafts_cited_answers(
+    store: FaqStore, answerer: ExtractiveAnswerer, index: Index
+) -> None:
     store.create_set("S")
     entries = drafting.add_questions(
-        store, "S", ["Wie is regiehouder als SAVE MN bij aanvang betrokken is?",
-                     "Wat kost een pizza in Rome?",
-                     "wie is regiehouder als SAVE MN bij aanvang betrokken is"], answerer, "ann")
+        store,
+        "S",
+        [
+            "Wie is regiehouder als SAVE MN bij aanvang betrokken is?",
+            "Wat kost een pizza in Rome?",
+            "wie is regiehouder als SAVE MN bij aanvang betrokken is",
+        ],
+        answerer,
+        "ann",
+    )
     assert len(entries) == 2  # the repeat is skipped
     regie, pizza = entries
     assert regie.status == "draft"
@@ -30,8 +38,10 @@ def test_add_questions_drafts_cited_answers(store: FaqStore, answerer: Extractiv
 
 
 def test_read_questions_txt_and_csv() -> None:
-    assert drafting.read_questions("Vraag een?\n\n# commentaar\n  Vraag twee?  \n",
-                                   "q.txt") == ["Vraag een?", "Vraag twee?"]
+    assert drafting.read_questions("Vraag een?\n\n# commentaar\n  Vraag twee?  \n", "q.txt") == [
+        "Vraag een?",
+        "Vraag twee?",
+    ]
     csv_text = 'id,question\n1,"Wie, wat?"\n2,Waarom?\n'
     assert drafting.read_questions(csv_text, "q.csv") == ["Wie, wat?", "Waarom?"]
     assert drafting.read_questions("vraag;thema\nHoe lang?;wacht\n") == ["Hoe lang?"]
@@ -41,13 +51,20 @@ def test_read_questions_txt_and_csv() -> None:
         drafting.read_questions("id,question\n1,Een?\n2\n", "q.csv")
 
 
-def test_edit_remove_add_citation_and_approve(store: FaqStore, answerer: ExtractiveAnswerer,
-                                              index: Index) -> None:
+def test_edit_remove_add_citation_and_approve(
+    store: FaqStore, answerer: ExtractiveAnswerer, index: Index
+) -> None:
     store.create_set("S")
     [entry] = drafting.add_questions(
-        store, "S", ["Wie is regiehouder als SAVE MN bij aanvang betrokken is?"], answerer)
-    entry = drafting.edit_entry(store, "S", entry.id, "ann",
-                                answer="SAVE MN heeft de regie als het er vanaf het begin is [1].")
+        store, "S", ["Wie is regiehouder als SAVE MN bij aanvang betrokken is?"], answerer
+    )
+    entry = drafting.edit_entry(
+        store,
+        "S",
+        entry.id,
+        "ann",
+        answer="SAVE MN heeft de regie als het er vanaf het begin is [1].",
+    )
     assert entry.answer.startswith("SAVE MN heeft")
     entry = drafting.remove_citation(store, "S", entry.id, 1, "ann")
     assert entry.citations == () and "[1]" not in entry.answer

@@ -18,15 +18,26 @@ JONGEREN = "In 2018 kozen 45 jongeren een JIM binnen het traject."
 @pytest.fixture
 def filled(store: FaqStore, index: Index) -> FaqStore:
     store.create_set("Training JIM", "Voor nieuwe collega's", "nl")
-    regie = store.add_entry("Training JIM", NewEntry(
-        "Wie heeft de regie?", "SAVE MN [1].", (make_citation(index, index.chunks[0].id,
-                                                              REGIE),), notes="Gecheckt"))
+    regie = store.add_entry(
+        "Training JIM",
+        NewEntry(
+            "Wie heeft de regie?",
+            "SAVE MN [1].",
+            (make_citation(index, index.chunks[0].id, REGIE),),
+            notes="Gecheckt",
+        ),
+    )
     approve(store, "Training JIM", regie.id, "ann", index)
-    cijfers = store.add_entry("Training JIM", NewEntry(
-        "Hoeveel jongeren kozen een JIM?", "45 jongeren [1].",
-        (make_citation(index, index.chunks[2].id, JONGEREN),)))
+    cijfers = store.add_entry(
+        "Training JIM",
+        NewEntry(
+            "Hoeveel jongeren kozen een JIM?",
+            "45 jongeren [1].",
+            (make_citation(index, index.chunks[2].id, JONGEREN),),
+        ),
+    )
     approve(store, "Training JIM", cijfers.id, "ann", index)
-    store.add_entry("Training JIM", NewEntry("Een concept, vraag \"met\", komma's?", "Nog niet"))
+    store.add_entry("Training JIM", NewEntry('Een concept, vraag "met", komma\'s?', "Nog niet"))
     return store
 
 
@@ -48,7 +59,12 @@ def test_round_trip(filled: FaqStore, fmt: str) -> None:
     copied = filled.entries("Kopie")
     for a, b in zip(original, copied, strict=True):
         assert (a.question, a.answer, a.status, a.notes, a.citations) == (
-            b.question, b.answer, b.status, b.notes, b.citations)
+            b.question,
+            b.answer,
+            b.status,
+            b.notes,
+            b.citations,
+        )
 
 
 def test_evalset_is_a_valid_gold_set(filled: FaqStore, index: Index, tmp_path: Path) -> None:
@@ -66,24 +82,46 @@ def test_evalset_is_a_valid_gold_set(filled: FaqStore, index: Index, tmp_path: P
 CSV_HEADER = "id,question,answer,status,notes,stale,stale_reason,citations\n"
 
 
-@pytest.mark.parametrize(("text", "filename", "message"), [
-    (CSV_HEADER + '1,Goed?,Ja,draft,,0,,[]\n2,,Leeg,draft,,0,,[]\n', "x.csv",
-     "x.csv: line 3: 'question' is missing"),
-    (CSV_HEADER + '1,Goed?,Ja,draft,,0,,[]\n2,Vraag?,Ja,klaar,,0,,[]\n', "x.csv",
-     "x.csv: line 3: 'status' must be draft or approved"),
-    (CSV_HEADER + '1,Goed?,Ja,draft,,0,,[]\n\n2,Vraag?,Ja,approved,,0,,[]\n', "x.csv",
-     "x.csv: line 4: an approved entry needs at least one citation"),
-    (CSV_HEADER + '1,Goed?,Ja,draft,,0,,"[{""chunk_id"": 1"\n', "x.csv",
-     "x.csv: line 2: 'citations' is not a JSON list"),
-    ("vraag,antwoord\nA,B\n", "x.csv", "x.csv: line 1: the header has no 'question' column"),
-    ('{"entries": [\n  {"question": "Goed?"},\n  {"question": "Fout?", "status": 3}\n]}',
-     "x.json", "x.json: entries[1] (line 3): 'status' must be draft or approved"),
-    ('{"entries": [\n  {"question": "Goed?"},\n  {"question": "Fout?",}\n]}', "x.json",
-     "x.json: line 3, column 24: not valid JSON"),
-    ('{"set": {}}', "x.json", "no 'entries' list"),
-])
+@pytest.mark.parametrize(
+    ("text", "filename", "message"),
+    [
+        (
+            CSV_HEADER + "1,Goed?,Ja,draft,,0,,[]\n2,,Leeg,draft,,0,,[]\n",
+            "x.csv",
+            "x.csv: line 3: 'question' is missing",
+        ),
+        (
+            CSV_HEADER + "1,Goed?,Ja,draft,,0,,[]\n2,Vraag?,Ja,klaar,,0,,[]\n",
+            "x.csv",
+            "x.csv: line 3: 'status' must be draft or approved",
+        ),
+        (
+            CSV_HEADER + "1,Goed?,Ja,draft,,0,,[]\n\n2,Vraag?,Ja,approved,,0,,[]\n",
+            "x.csv",
+            "x.csv: line 4: an approved entry needs at least one citation",
+        ),
+        (
+            CSV_HEADER + '1,Goed?,Ja,draft,,0,,"[{""chunk_id"": 1"\n',
+            "x.csv",
+            "x.csv: line 2: 'citations' is not a JSON list",
+        ),
+        ("vraag,antwoord\nA,B\n", "x.csv", "x.csv: line 1: the header has no 'question' column"),
+        (
+            '{"entries": [\n  {"question": "Goed?"},\n  {"question": "Fout?", "status": 3}\n]}',
+            "x.json",
+            "x.json: entries[1] (line 3): 'status' must be draft or approved",
+        ),
+        (
+            '{"entries": [\n  {"question": "Goed?"},\n  {"question": "Fout?",}\n]}',
+            "x.json",
+            "x.json: line 3, column 24: not valid JSON",
+        ),
+        ('{"set": {}}', "x.json", "no 'entries' list"),
+    ],
+)
 def test_malformed_import_names_the_line_and_stores_nothing(
-        store: FaqStore, text: str, filename: str, message: str) -> None:
+    store: FaqStore, text: str, filename: str, message: str
+) -> None:
     store.create_set("S")
     with pytest.raises(FaqImportError) as caught:
         import_entries(store, "S", text, filename)

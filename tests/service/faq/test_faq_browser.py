@@ -50,16 +50,28 @@ def test_trainer_flow_in_the_browser(server: str, tmp_path: Path) -> None:
     errors: list[str] = []
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
+            executable_path=str(CHROMIUM),
+            headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         page = browser.new_page(accept_downloads=True)
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: errors.append(msg.text)
-                if msg.type == "error" and "Failed to load resource" not in msg.text else None)
-        page.on("response", lambda response: errors.append(f"{response.status} {response.url}")
+        page.on(
+            "console",
+            lambda msg: (
+                errors.append(msg.text)
+                if msg.type == "error" and "Failed to load resource" not in msg.text
+                else None
+            ),
+        )
+        page.on(
+            "response",
+            lambda response: (
+                errors.append(f"{response.status} {response.url}")
                 if response.status >= 400 and not response.url.endswith("/favicon.ico")
-                else None)
+                else None
+            ),
+        )
         requested: list[str] = []
         page.on("request", lambda request: requested.append(request.url))
         page.goto(f"{server}/faq")
@@ -72,11 +84,15 @@ def test_trainer_flow_in_the_browser(server: str, tmp_path: Path) -> None:
         expect(page.locator("#set-title")).to_have_text("Training JIM")
 
         # Paste questions and upload a list → drafts.
-        page.fill("#questions", "Wie is regiehouder als SAVE MN bij aanvang betrokken is?\n"
-                                "Hoeveel jongeren kozen in 2018 een JIM?")
+        page.fill(
+            "#questions",
+            "Wie is regiehouder als SAVE MN bij aanvang betrokken is?\n"
+            "Hoeveel jongeren kozen in 2018 een JIM?",
+        )
         upload = tmp_path / "vragen.txt"
-        upload.write_text("Hoe lang waren de wachtlijsten voor specialistische hulp?\n",
-                          encoding="utf-8")
+        upload.write_text(
+            "Hoe lang waren de wachtlijsten voor specialistische hulp?\n", encoding="utf-8"
+        )
         page.set_input_files("#questions-file", str(upload))
         page.click("#draft-button")
         expect(page.locator("#entries li")).to_have_count(3)
@@ -86,7 +102,8 @@ def test_trainer_flow_in_the_browser(server: str, tmp_path: Path) -> None:
         page.locator("#entries li").first.click()
         expect(page.locator("#editor")).to_be_visible()
         expect(page.locator("#entry-answer")).to_have_value(
-            "SAVE MN was regiehouder als zij al bij aanvang van het traject betrokken waren. [1]")
+            "SAVE MN was regiehouder als zij al bij aanvang van het traject betrokken waren. [1]"
+        )
         expect(page.locator("#citations li")).to_have_count(1)
         expect(page.locator("#citations li .vb-source")).to_contain_text("Evaluatie JIM-aanpak")
 
@@ -100,10 +117,12 @@ def test_trainer_flow_in_the_browser(server: str, tmp_path: Path) -> None:
         page.fill("#search-query", "SAVE MN regiehouder aanvang")
         page.click("#search-form button")
         sentence = page.locator("#search-results .vb-sentence").filter(
-            has_text="SAVE MN was regiehouder")
+            has_text="SAVE MN was regiehouder"
+        )
         sentence.locator("button").click()
         expect(page.locator("#citations blockquote")).to_have_text(
-            "SAVE MN was regiehouder als zij al bij aanvang van het traject betrokken waren.")
+            "SAVE MN was regiehouder als zij al bij aanvang van het traject betrokken waren."
+        )
         page.click("#approve-entry")
         expect(page.locator("#entry-status")).to_have_text("goedgekeurd")
         expect(page.locator("#entries li").first.locator(".vb-approved")).to_have_count(1)
@@ -124,7 +143,8 @@ def test_trainer_flow_in_the_browser(server: str, tmp_path: Path) -> None:
         target = tmp_path / evalset_download.value.suggested_filename
         evalset_download.value.save_as(target)
         assert [q.question for q in load_goldset(target)] == [
-            "Wie is regiehouder als SAVE MN bij aanvang betrokken is?"]
+            "Wie is regiehouder als SAVE MN bij aanvang betrokken is?"
+        ]
         browser.close()
     assert errors == []
     assert all(url.startswith(server) for url in requested)

@@ -16,13 +16,13 @@ QUESTION = "Wie heeft de regie als SAVE MN vanaf het begin betrokken is?"
 def _approved(store: FaqStore, index: Index, question: str = QUESTION) -> int:
     store.create_set("S", language="nl")
     citation = make_citation(index, index.chunks[0].id, REGIE)
-    entry = store.add_entry("S", NewEntry(question, "SAVE MN heeft dan de regie [1].",
-                                          (citation,)))
+    entry = store.add_entry("S", NewEntry(question, "SAVE MN heeft dan de regie [1].", (citation,)))
     return entry.id
 
 
-def test_matches_only_approved_close_questions(store: FaqStore, index: Index,
-                                               embedder: HashingEmbedder) -> None:
+def test_matches_only_approved_close_questions(
+    store: FaqStore, index: Index, embedder: HashingEmbedder
+) -> None:
     entry_id = _approved(store, index)
     faq = FaqAnswerer(store, embedder, index)
     assert faq.answer(QUESTION, "nl") is None  # still a draft
@@ -36,8 +36,7 @@ def test_matches_only_approved_close_questions(store: FaqStore, index: Index,
     [citation] = answer.citations
     assert citation.text == index.chunks[0].text  # the current passage
     assert citation.text[citation.start : citation.end] == citation.quote == REGIE
-    assert (citation.title, citation.source, citation.n) == ("Evaluatie JIM-aanpak", "jim.txt",
-                                                             1)
+    assert (citation.title, citation.source, citation.n) == ("Evaluatie JIM-aanpak", "jim.txt", 1)
 
     assert faq.answer("Hoe lang zijn de wachtlijsten?", "nl") is None
     assert faq.answer(QUESTION, "en") is None  # a Dutch set answers Dutch questions
@@ -51,8 +50,9 @@ def test_numbers_must_agree(store: FaqStore, index: Index, embedder: HashingEmbe
     assert faq.answer("Hoeveel jongeren kozen in 2019 een JIM?", "nl") is None
 
 
-def test_stale_entries_are_not_served(store: FaqStore, index: Index,
-                                      embedder: HashingEmbedder) -> None:
+def test_stale_entries_are_not_served(
+    store: FaqStore, index: Index, embedder: HashingEmbedder
+) -> None:
     entry_id = _approved(store, index)
     approve(store, "S", entry_id, "ann", index)
     faq = FaqAnswerer(store, embedder, lambda: index)

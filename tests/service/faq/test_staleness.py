@@ -20,13 +20,19 @@ def _cite(store: FaqStore, index: Index, question: str, chunk_row: int, quote: s
     return approve(store, "S", entry.id, "ann", index).id
 
 
-def test_reingest_flags_repoints_and_clears(store: FaqStore, index: Index, settings: Settings,
-                                            embedder: HashingEmbedder) -> None:
+def test_reingest_flags_repoints_and_clears(
+    store: FaqStore, index: Index, settings: Settings, embedder: HashingEmbedder
+) -> None:
     store.create_set("S")
     regie = _cite(store, index, "Wie heeft de regie?", 0, REGIE)
     wacht = _cite(store, index, "Hoe lang is de wachtlijst?", 3, WACHT)
-    later = _cite(store, index, "Wat moet de gemeente doen?", 4,
-                  "De gemeente moet de toegang tot specialistische hulp beter regelen.")
+    later = _cite(
+        store,
+        index,
+        "Wat moet de gemeente doen?",
+        4,
+        "De gemeente moet de toegang tot specialistische hulp beter regelen.",
+    )
     assert flag_stale_entries(store, index).flagged == []
 
     # Re-ingest: the JIM passage gains a sentence (new chunk id, quote still there); the
@@ -35,8 +41,10 @@ def test_reingest_flags_repoints_and_clears(store: FaqStore, index: Index, setti
     _title, passages = corpus["jim"]
     passages[0] = (passages[0][0], "Nieuw: de regie is herzien. " + passages[0][1])
     _title_w, passages_w = corpus["wachtlijst"]
-    passages_w[0] = (passages_w[0][0], "De wachtlijsten liepen op tot acht weken. "
-                     "Gezinnen wachtten lang.")
+    passages_w[0] = (
+        passages_w[0][0],
+        "De wachtlijsten liepen op tot acht weken. Gezinnen wachtten lang.",
+    )
     new_index = build_index(settings.index_dir, corpus, embedder)
     assert new_index.chunk(store.get_entry("S", regie).citations[0].chunk_id) is None
 
@@ -54,7 +62,8 @@ def test_reingest_flags_repoints_and_clears(store: FaqStore, index: Index, setti
 
     stale = store.get_entry("S", wacht)
     assert stale.stale and "no longer in 'Wachtlijsten specialistische jeugdhulp'" in (
-        stale.stale_reason)
+        stale.stale_reason
+    )
     assert stale.status == "approved"  # kept, but the matcher skips stale entries
     assert not store.get_entry("S", later).stale
     assert store.get_set("S").stale == 1
@@ -66,8 +75,9 @@ def test_reingest_flags_repoints_and_clears(store: FaqStore, index: Index, setti
     assert ("S", wacht) in report.cleared and not store.get_entry("S", wacht).stale
 
 
-def test_removed_document_is_stale(store: FaqStore, index: Index, settings: Settings,
-                                   embedder: HashingEmbedder) -> None:
+def test_removed_document_is_stale(
+    store: FaqStore, index: Index, settings: Settings, embedder: HashingEmbedder
+) -> None:
     store.create_set("S")
     wacht = _cite(store, index, "Hoe lang is de wachtlijst?", 3, WACHT)
     smaller = build_index(settings.index_dir, {"jim": CORPUS["jim"]}, embedder)

@@ -18,9 +18,17 @@ from service.faq.store import (
     migrate,
 )
 
-CITATION = StoredCitation(chunk_id="jim:0000:abcdef12", quote="SAVE MN was regiehouder.",
-                          start=0, end=24, title="Evaluatie", page=3, section="Regie",
-                          source="jim.txt", passage_sha="f" * 64)
+CITATION = StoredCitation(
+    chunk_id="jim:0000:abcdef12",
+    quote="SAVE MN was regiehouder.",
+    start=0,
+    end=24,
+    title="Evaluatie",
+    page=3,
+    section="Regie",
+    source="jim.txt",
+    passage_sha="f" * 64,
+)
 
 
 def test_sets_are_unique_and_counted(store: FaqStore) -> None:
@@ -32,15 +40,20 @@ def test_sets_are_unique_and_counted(store: FaqStore) -> None:
     store.add_entry("Training A", NewEntry("Wie heeft de regie?", "SAVE MN [1]", (CITATION,)))
     [faq_set] = store.list_sets()
     assert (faq_set.name, faq_set.entries, faq_set.approved, faq_set.stale) == (
-        "Training A", 1, 0, 0)
+        "Training A",
+        1,
+        0,
+        0,
+    )
     with pytest.raises(FaqSetNotFoundError, match="POST /api/faq/sets"):
         store.get_set("nope")
 
 
 def test_entries_keep_citations_and_history(store: FaqStore) -> None:
     store.create_set("S")
-    entry = store.add_entry("S", NewEntry("Wie heeft de regie?", "SAVE MN [1]", (CITATION,)),
-                            by="ann")
+    entry = store.add_entry(
+        "S", NewEntry("Wie heeft de regie?", "SAVE MN [1]", (CITATION,)), by="ann"
+    )
     assert entry.citations == (CITATION,)
     assert entry.citations[0].doc_id == "jim"
     edited = store.update_entry("S", entry.id, by="bob", answer="SAVE MN heeft de regie [1]")
@@ -75,11 +88,15 @@ def test_old_database_is_migrated(tmp_path: Path) -> None:
     path = tmp_path / "faq.sqlite"
     conn = sqlite3.connect(path, isolation_level=None)
     assert migrate(conn, upto=1) == 1  # the first release: no staleness columns yet
-    conn.execute("INSERT INTO faq_sets (name, description, language, created_at, updated_at) "
-                 "VALUES ('Oud', '', 'nl', 1, 1)")
-    conn.execute("INSERT INTO faq_entries (set_id, question, answer, citations, status, notes, "
-                 "created_at, updated_at) VALUES (1, 'Oude vraag?', 'Antwoord', '[]', 'draft', "
-                 "'', 1, 1)")
+    conn.execute(
+        "INSERT INTO faq_sets (name, description, language, created_at, updated_at) "
+        "VALUES ('Oud', '', 'nl', 1, 1)"
+    )
+    conn.execute(
+        "INSERT INTO faq_entries (set_id, question, answer, citations, status, notes, "
+        "created_at, updated_at) VALUES (1, 'Oude vraag?', 'Antwoord', '[]', 'draft', "
+        "'', 1, 1)"
+    )
     conn.close()
 
     store = FaqStore(path)

@@ -1,6 +1,6 @@
 """Ingest benchmark: cold ingest of the corpus, re-ingest with nothing changed, index size.
 
-    python benchmarks/ingest.py [--corpus corpus] [--embedder e5-small-q4]
+    python benchmarks/ingest_speed.py [--corpus corpus] [--embedder e5-small-q4]
 
 Prints a table; nothing is asserted. Cold means an empty data dir and an empty embedding cache.
 """
@@ -33,8 +33,9 @@ def main() -> None:
         load_seconds = time.perf_counter() - started
         cold = ingest([args.corpus], settings.index_dir, embedder)
         warm = ingest([args.corpus], settings.index_dir, embedder)
-        chars = sum(len(t) for t in [p.read_text("utf-8", "ignore") for p in
-                                     args.corpus.glob("*.txt")])
+        chars = sum(
+            len(t) for t in [p.read_text("utf-8", "ignore") for p in args.corpus.glob("*.txt")]
+        )
         build = (settings.index_dir / "current").resolve()
         rows = [
             ("embedder", settings.embedder),

@@ -1,0 +1,112 @@
+"""Hybrid retrieval: fusion mechanics with the fake embedder; the flagship questions on e5."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import ingest
+from service.engine import Engine
+from service.glossary import Glossary
+from service.retrieval import FusionWeights, RetrievalConfig, VraagbaakRetriever
+from tests.conftest import SHARED_PDF
+from tests.fakes import HashingEmbedder
+from vraagbaak.settings import Settings
+
+SAVE_QUOTE = "SAVE MN was regiehouder als zij al bij aanvang van het traject betrokken waren"
+
+
+def test_search_ranks_the_matching_passage_first(small_settings: Settings) -> None:
+    retriever = Engine.load(small_settings, embedder=HashingEmbedder()).retriever
+    hits = retriever.search("gemiddelde wachttijd eerste gesprek", k=3)
+    assert "wachttijd" in hits[0].chunk.text
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_lexical_only_and_dense_only_configs_differ(small_settings: Settings) -> None:
+    engine = Engine.load(small_settings, embedder=HashingEmbedder())
+    only_lexical = FusionWeights(dense=0, sentence=0, lexical=1)
+    engine.retriever.config = RetrievalConfig(dutch=only_lexical, english=only_lexical)
+    hits = engine.retriever.search("4.210 gezinnen", k=1)
+    assert "4.210" in hits[0].chunk.text and hits[0].lexical > 0
+
+
+def test_rrf_fusion_returns_ranked_hits(small_settings: Settings) -> None:
+    engine = Engine.load(
+        small_settings, embedder=HashingEmbedder(), config=RetrievalConfig(fusion="rrf")
+    )
+    hits = engine.retriever.search("regiehouder SAVE", k=2)
+    assert len(hits) == 2 and "SAVE" in hits[0].chunk.text
+
+
+def test_english_questions_get_dutch_glossary_terms(tmp_path: Path) -> None:
+    (tmp_path / "glossary.yaml").write_text("waiting time: [wachttijd]\nfamilies: [gezinnen]\n")
+    glossary = Glossary.load(tmp_path)
+    assert glossary.dutch_terms("What was the waiting time for families?") == [
+        "wachttijd",
+        "gezinnen",
+    ]
+    assert glossary.expand("nothing to add") == "nothing to add"
+
+
+def test_langchain_retriever_returns_documents_with_citation_metadata(
+    small_settings: Settings,
+) -> None:
+    retriever = VraagbaakRetriever(
+        retriever=Engine.load(small_settings, embedder=HashingEmbedder()).retriever, k=2
+    )
+    documents = retriever.invoke("regiehouder SAVE")
+    assert len(documents) == 2
+    assert "SAVE" in documents[0].page_content
+    assert {"chunk_id", "source", "title", "section", "page"} <= set(documents[0].metadata)
+
+
+def test_query_vectors_are_cached(small_settings: Settings) -> None:
+    embedder = HashingEmbedder()
+    calls = []
+    original = embedder.embed_batch
+    embedder.embed_batch = lambda texts, kind: calls.append(texts) or original(texts, kind)  # type: ignore[method-assign]
+    retriever = Engine.load(small_settings, embedder=embedder).retriever
+    retriever.search("wachttijd", 1)
+    retriever.search("wachttijd", 1)
+    assert len(calls) == 1
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "question",
+    [
+        "wie heeft de regie als SAVE betrokken is?",
+        "who holds regie when SAVE is involved?",
+    ],
+)
+def test_the_save_passage_is_in_the_top_three(
+    real_index_settings: Settings,
+    real_embedder,  # type: ignore[no-untyped-def]
+    question: str,
+) -> None:
+    hits = Engine.load(real_index_settings, embedder=real_embedder).retriever.search(question, 3)
+    assert any(SAVE_QUOTE in " ".join(h.chunk.text.split()) for h in hits)
+
+
+@pytest.mark.integration
+def test_a_pdf_definition_comes_back_with_its_page(tmp_path: Path, real_embedder) -> None:  # type: ignore[no-untyped-def]
+    if not SHARED_PDF.exists():
+        pytest.skip(f"{SHARED_PDF} is not there")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / SHARED_PDF.name).write_bytes(SHARED_PDF.read_bytes())
+    settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "data")
+    ingest([corpus], settings.index_dir, real_embedder)
+    hits = Engine.load(settings, embedder=real_embedder).retriever.search(
+        "wat is een deelautoplaats?", 3
+    )
+    definition = next(
+        h
+        for h in hits
+        if "deelautoplaats:" in h.chunk.text.lower() or "deelautoplaats" in h.chunk.text.lower()
+    )
+    assert definition.chunk.page == 2
+    assert "Pagina 2/7" not in definition.chunk.text
+    assert hits[0].chunk.id == definition.chunk.id
