@@ -30,6 +30,7 @@ def main() -> None:
         settings = Settings(corpus_dir=args.corpus, data_dir=Path(data_dir), embedder=args.embedder)
         started = time.perf_counter()
         embedder = open_embedder(settings)
+        assert embedder.dimension  # loads the model now, so the ingest figures exclude it
         load_seconds = time.perf_counter() - started
         cold = ingest([args.corpus], settings.index_dir, embedder)
         warm = ingest([args.corpus], settings.index_dir, embedder)

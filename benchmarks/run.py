@@ -621,7 +621,8 @@ def markdown(
         f"**Machine:** {machine['nproc']} CPUs (`nproc`), {machine['cpu']}, "
         f"{machine['memory']}, {machine['os']}, Python {machine['python']}. "
         f"**Load average** (1, 5, 15 min) at the start: {machine['load_start']}; at the end: "
-        f"{machine['load_end']} — other jobs shared the machine, so latencies are noisy.",
+        f"{machine['load_end']} — other jobs shared the machine, so latencies are noisy. "
+        f"Environment (inherited by the server): {machine['threads']}.",
         "",
     ]
     if quick:
@@ -698,6 +699,12 @@ def main() -> None:
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
         "load_start": load_average(),
+        "threads": ", ".join(
+            f"{name}={os.environ[name]}"
+            for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+            if name in os.environ
+        )
+        or "no thread-count variables set (library defaults)",
     }
     print(f"{machine['nproc']} CPUs, {machine['cpu']}, load average {machine['load_start']}")
     report = Report()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
@@ -30,8 +30,11 @@ ST_PREFIX = "sentence-transformers:"
 class Embedder(Protocol):
     """Turns texts into L2-normalised float32 vectors of shape (len(texts), dimension)."""
 
-    name: str
-    dimension: int
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
 
     def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray: ...
 
@@ -217,6 +220,29 @@ class CachedEmbedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.vstack([known[h] for h in hashes]).astype(np.float32, copy=False)
+
+
+class LazyEmbedder:
+    """Knows its name at once but loads the model only when something must be embedded, so an
+    ingest that finds nothing changed never pays for the model."""
+
+    def __init__(self, name: str, load: Callable[[], Embedder]) -> None:
+        self.name = name
+        self._load = load
+        self._inner: Embedder | None = None
+
+    @property
+    def inner(self) -> Embedder:
+        if self._inner is None:
+            self._inner = self._load()
+        return self._inner
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
+        return self.inner.embed_batch(texts, kind)
 
 
 class LangChainEmbeddings(Embeddings):

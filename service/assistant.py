@@ -7,6 +7,7 @@ reachable, the extractive answerer otherwise (and always as the fallback).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -41,6 +42,7 @@ class Assistant:
     before: list[Answerer] = field(default_factory=list)  # tried in order before extraction
     condenser: Condenser | None = None  # the LLM rewrites follow-ups when configured
     refusal: RefusalModel | None = None  # None: the calibrated model bundled with the package
+    stream_pace_seconds: float = 0.012
 
     def extractive(self) -> ExtractiveAnswerer:
         # Built per call from the engine's current retriever, so an index swap applies at once.
@@ -126,7 +128,11 @@ class Assistant:
                 "refused": answer.refused,
             }
         if not streamed:
-            for piece in _pieces(answer.answer):
+            for n, piece in enumerate(_pieces(answer.answer)):
+                if n:
+                    # An extracted answer is complete at once; a short pause between pieces
+                    # lets it arrive the way people read it instead of as one block.
+                    time.sleep(self.stream_pace_seconds)
                 yield {"event": "token", "text": piece}
         yield {"event": "done", **answer.to_json(conversation_id)}
 

@@ -11,7 +11,13 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.embedders import CachedEmbedder, Embedder, EmbeddingCache, load_embedder
+from ingest.embedders import (
+    CachedEmbedder,
+    Embedder,
+    EmbeddingCache,
+    LazyEmbedder,
+    load_embedder,
+)
 from ingest.index import Index, current_build, load_index
 from service.glossary import Glossary
 from service.retrieval import HybridRetriever, RetrievalConfig
@@ -20,11 +26,15 @@ from vraagbaak.settings import Settings
 logger = logging.getLogger(__name__)
 
 
-def open_embedder(settings: Settings, cached: bool = True) -> Embedder:
-    embedder = load_embedder(settings.embedder)
-    if not cached:
-        return embedder
-    return CachedEmbedder(embedder, EmbeddingCache(settings.cache_dir / "embeddings.sqlite"))
+def open_embedder(settings: Settings) -> Embedder:
+    """The configured embedder for ingest: cached by text hash, loaded on first use."""
+    name = settings.embedder
+
+    def load() -> Embedder:
+        cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite")
+        return CachedEmbedder(load_embedder(name), cache)
+
+    return LazyEmbedder(name, load)
 
 
 @dataclass

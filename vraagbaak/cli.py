@@ -346,16 +346,21 @@ app.add_typer(feedback_app, name="feedback")
 @feedback_app.command("export")
 def feedback_export(
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON (the default)")] = True,
+    questions: Annotated[
+        bool, typer.Option("--questions", help="The logged questions instead of the feedback")
+    ] = False,
     data_dir: DataOption = None,
 ) -> None:
-    """Print stored feedback for evaluators (already redacted when stored)."""
+    """Print stored feedback (or logged questions) for evaluators; redacted when stored."""
     from service.feedback import FeedbackStore
+    from service.question_log import QuestionLog
 
     settings = settings_from(data_dir=data_dir)
     if not settings.database_path.exists():
         out("[]")
         return
-    rows = FeedbackStore(settings.database_path, settings.retention_days).all()
+    store = QuestionLog if questions else FeedbackStore
+    rows = store(settings.database_path, settings.retention_days).all()
     out(json.dumps(rows, ensure_ascii=False, indent=2))
 
 

@@ -11,6 +11,8 @@ from importlib import resources
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from threadpoolctl import threadpool_limits
 
 from service.api.errors import install_error_handlers
 from service.api.routes import public_router, router
@@ -18,6 +20,7 @@ from service.assistant import Assistant, build_assistant
 from service.engine import Engine
 from service.faq.routes import install_faq
 from service.feedback import FeedbackStore
+from service.question_log import QuestionLog
 from service.security.keys import KeyStore
 from service.security.middleware import (
     BodySizeLimitMiddleware,
@@ -43,11 +46,19 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Requests run in parallel and each needs only small matrix products: one BLAS thread
+        # each beats BLAS threads fighting over the same cores (≈3× here, docs/performance.md).
+        threadpool_limits(limits=1, user_api="blas")
         app.state.engine = engine or Engine.load(settings)
         app.state.assistant = assistant or build_assistant(app.state.engine)
         app.state.feedback = (
             FeedbackStore(settings.database_path, settings.retention_days)
             if settings.store_feedback
+            else None
+        )
+        app.state.question_log = (
+            QuestionLog(settings.database_path, settings.retention_days)
+            if settings.store_questions
             else None
         )
         stop = threading.Event()
@@ -57,14 +68,17 @@ def create_app(
         watcher.start()
         yield
         stop.set()
-        if app.state.feedback is not None:
-            app.state.feedback.close()
+        for store in (app.state.feedback, app.state.question_log):
+            if store is not None:
+                store.close()
 
     app = FastAPI(
         title="Vraagbaak",
         version=__version__,
         description="Answers from youth-care documents, with the passages they rest on.",
         lifespan=lifespan,
+        docs_url=None,  # served below from local files: no CDN, no inline script
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.require_keys = settings.require_api_keys
@@ -137,3 +151,18 @@ def _add_pages(app: FastAPI) -> None:
     @app.get("/faq", include_in_schema=False)
     def faq_page() -> Response:
         return static_file("faq.html", "text/html")
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> Response:
+        return static_file("docs.html", "text/html")
+
+    @app.get("/docs.js", include_in_schema=False)
+    def api_docs_script() -> Response:
+        return static_file("docs.js", "text/javascript")
+
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+
+        app.mount("/docs-assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+    except ImportError:
+        logger.warning("swagger-ui-bundle is not installed: /docs will not render")

@@ -64,6 +64,7 @@ def search(body: SearchRequest, request: Request) -> dict[str, Any]:
 def ask(body: AskRequest, request: Request) -> dict[str, Any]:
     """An answer quoting the documents, each statement marked [n] and cited — or a refusal."""
     answer, conversation_id = assistant_of(request).ask(body.question, body.conversation_id)
+    _log_question(request, body.question, answer.to_json(conversation_id))
     return answer.to_json(conversation_id)
 
 
@@ -76,6 +77,8 @@ def chat_stream(body: AskRequest, request: Request) -> StreamingResponse:
         try:
             for item in items:
                 event = item.pop("event")
+                if event == "done":
+                    _log_question(request, body.question, item)
                 yield f"event: {event}\ndata: {json.dumps(item, ensure_ascii=False)}\n\n"
         except Exception:
             logger.exception("Streaming an answer failed")
@@ -177,6 +180,14 @@ def feedback(body: FeedbackRequest, request: Request) -> dict[str, Any]:
         body.rating, body.question, body.answer, body.comment, body.conversation_id, body.chunk_ids
     )
     return {"id": feedback_id, "stored": True}
+
+
+def _log_question(request: Request, question: str, answer: dict[str, Any]) -> None:
+    """Keep the (redacted) question when the question log is enabled; never the raw text."""
+    log = getattr(request.app.state, "question_log", None)
+    if log is not None:
+        log.add(question, str(answer["language"]), bool(answer["refused"]), str(answer["mode"]),
+                answer.get("conversation_id"))
 
 
 def _document_json(doc: Any) -> dict[str, Any]:

@@ -183,3 +183,28 @@ def test_real_uvicorn_server_on_loopback(small_settings: Settings) -> None:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_questions_are_logged_redacted_only_when_enabled(small_settings: Settings) -> None:
+    from service.question_log import QuestionLog
+
+    engine = Engine.load(small_settings, embedder=HashingEmbedder())
+    question = "Mijn zoon (BSN 111222333) wacht al lang: wie is regiehouder?"
+    with TestClient(create_app(small_settings, engine=engine)) as test_client:
+        test_client.post("/api/ask", json={"question": question})
+        assert test_client.app.state.question_log is None  # type: ignore[attr-defined]
+    enabled = small_settings.model_copy(update={"store_questions": True})
+    with TestClient(create_app(enabled, engine=engine)) as test_client:
+        test_client.post("/api/ask", json={"question": question})
+        with test_client.stream("POST", "/api/chat/stream", json={"question": question}) as r:
+            "".join(r.iter_text())
+    rows = QuestionLog(enabled.database_path).all()
+    assert len(rows) == 2
+    assert all("111222333" not in row["question"] and "[BSN]" in row["question"] for row in rows)
+
+
+def test_api_docs_render_offline(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200 and "/docs-assets/swagger-ui-bundle.js" in page.text
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert "SwaggerUIBundle" in client.get("/docs.js").text
