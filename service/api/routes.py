@@ -186,8 +186,13 @@ def _log_question(request: Request, question: str, answer: dict[str, Any]) -> No
     """Keep the (redacted) question when the question log is enabled; never the raw text."""
     log = getattr(request.app.state, "question_log", None)
     if log is not None:
-        log.add(question, str(answer["language"]), bool(answer["refused"]), str(answer["mode"]),
-                answer.get("conversation_id"))
+        log.add(
+            question,
+            str(answer["language"]),
+            bool(answer["refused"]),
+            str(answer["mode"]),
+            answer.get("conversation_id"),
+        )
 
 
 def _document_json(doc: Any) -> dict[str, Any]:
