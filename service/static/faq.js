@@ -26,13 +26,30 @@
 
   function setUrl(name) { return API + "/sets/" + encodeURIComponent(name); }
 
-  function api(method, url, body) {
+  // With `vraagbaak serve --require-keys` the trainer enters a key of scope faq once per
+  // browser session; it is kept in sessionStorage only.
+  var KEY_STORE = "vraagbaak-faq-key";
+
+  function storedKey() {
+    try { return sessionStorage.getItem(KEY_STORE) || ""; } catch (e) { return ""; }
+  }
+
+  function api(method, url, body, retried) {
     var options = { method: method, headers: { "Accept": "application/json" } };
+    var key = storedKey();
+    if (key) { options.headers["Authorization"] = "Bearer " + key; }
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
     }
     return fetch(url, options).then(function (response) {
+      if (response.status === 401 && !retried) {
+        var entered = window.prompt("API key (scope faq), from `vraagbaak keys create --scope faq`:");
+        if (entered) {
+          try { sessionStorage.setItem(KEY_STORE, entered.trim()); } catch (e) { /* ignore */ }
+          return api(method, url, body, true);
+        }
+      }
       if (response.status === 204) { return null; }
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (!response.ok) {

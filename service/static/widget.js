@@ -536,6 +536,14 @@ h2, h3, h4, p, ol, ul { margin: 0; padding: 0; }
       return value.replace(/\/+$/, "");
     }
 
+    // An API key (attribute api-key) when the service runs with --require-keys: create one
+    // with `vraagbaak keys create --scope ask --origin https://your-intranet` so it only works
+    // from your own pages.
+    headers(extra = {}) {
+      const key = (this.getAttribute("api-key") || "").trim();
+      return key ? { ...extra, Authorization: `Bearer ${key}` } : extra;
+    }
+
     get uiLang() {
       return (this.getAttribute("lang") || "").toLowerCase().startsWith("en") ? "en" : "nl";
     }
@@ -705,7 +713,7 @@ h2, h3, h4, p, ol, ul { margin: 0; padding: 0; }
       try {
         const response = await fetch(`${this.api}/api/chat/stream`, {
           method: "POST",
-          headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+          headers: this.headers({ "Content-Type": "application/json", Accept: "text/event-stream" }),
           body: JSON.stringify({ question, conversation_id: this.conversationId }),
           signal: controller.signal,
         });
@@ -955,7 +963,7 @@ h2, h3, h4, p, ol, ul { margin: 0; padding: 0; }
       const passages = answer.refused ? answer.related || [] : answer.citations || [];
       const response = await fetch(`${this.api}/api/feedback`, {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
+        headers: this.headers({ "Content-Type": "application/json" }),
         body: JSON.stringify({
           rating,
           question: message.question,
@@ -995,7 +1003,8 @@ h2, h3, h4, p, ol, ul { margin: 0; padding: 0; }
       let passage;
       try {
         const response = await fetch(
-          `${this.api}/api/passages/${encodeURIComponent(citation.chunk_id)}`);
+          `${this.api}/api/passages/${encodeURIComponent(citation.chunk_id)}`,
+          { headers: this.headers() });
         if (response.status === 404) throw new WidgetError(t.passageMissing);
         if (!response.ok) throw await errorFrom(response, t);
         passage = await response.json();
