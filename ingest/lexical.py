@@ -16,6 +16,7 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_DUTCH
 
 logger = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG to stderr
 
 _WORD = re.compile(r"\w+(?:[-@]\w+)*", re.UNICODE)
 _STOPWORDS = frozenset(STOPWORDS_DUTCH)

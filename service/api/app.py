@@ -7,6 +7,7 @@ import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
+from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
@@ -152,6 +153,10 @@ def _add_pages(app: FastAPI) -> None:
     def faq_page() -> Response:
         return static_file("faq.html", "text/html")
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
+
     @app.get("/docs", include_in_schema=False)
     def api_docs() -> Response:
         return static_file("docs.html", "text/html")
@@ -161,8 +166,9 @@ def _add_pages(app: FastAPI) -> None:
         return static_file("docs.js", "text/javascript")
 
     try:
-        from swagger_ui_bundle import swagger_ui_path
+        import fastapi_offline  # ships Swagger UI 5 (OpenAPI 3.1) as plain files
 
-        app.mount("/docs-assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+        assets = Path(fastapi_offline.__file__).parent / "static"
+        app.mount("/docs-assets", StaticFiles(directory=str(assets)), name="docs-assets")
     except ImportError:
-        logger.warning("swagger-ui-bundle is not installed: /docs will not render")
+        logger.warning("fastapi-offline is not installed: /docs will not render")

@@ -62,12 +62,7 @@ def test_close_values_show_enough_decimals() -> None:
 
 
 def test_boundary_passes() -> None:
-    assert (
-        check(
-            summary(recall_at_5=0.85, false_refusal_rate=0.10), load_thresholds(TARGETS)
-        )
-        == []
-    )
+    assert check(summary(recall_at_5=0.85, false_refusal_rate=0.10), load_thresholds(TARGETS)) == []
 
 
 def test_missing_values_are_skipped_unknown_names_fail() -> None:
