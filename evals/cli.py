@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from evals.goldset import DEFAULT_SET, GoldSetError, load_goldset
+from vraagbaak.options import CorpusOption, DataOption, EmbedderOption, settings_from
 
 eval_app = typer.Typer(
     help="Evaluate retrieval and answers against the gold question set (evals/gold/).",
@@ -19,16 +20,6 @@ eval_app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-CorpusOption = Annotated[
-    Path | None, typer.Option("--corpus", help="Corpus folder (default: corpus/)")
-]
-DataOption = Annotated[
-    Path | None, typer.Option("--data-dir", help="Index and databases (default: .vraagbaak/)")
-]
-EmbedderOption = Annotated[
-    str | None, typer.Option("--embedder", help="Embedder the index was built with")
-]
 
 
 def _err(text: str) -> None:
@@ -165,7 +156,6 @@ def run(
         skipped,
     )
     from service.engine import Engine
-    from vraagbaak.cli import settings_from
     from vraagbaak.errors import VraagbaakError
 
     path = gold_set or DEFAULT_SET

@@ -31,6 +31,7 @@ class FeedbackStore:
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA secure_delete=ON")  # purged text leaves no trace in the file
         self._conn.execute(SCHEMA)
         self._lock = threading.Lock()
         self.retention_days = retention_days

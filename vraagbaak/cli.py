@@ -12,6 +12,7 @@ import typer
 
 from service.security.keys import KeyStore
 from vraagbaak.errors import VraagbaakError
+from vraagbaak.options import CorpusOption, DataOption, EmbedderOption, settings_from
 from vraagbaak.settings import Settings
 
 app = typer.Typer(
@@ -20,32 +21,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-CorpusOption = Annotated[
-    Path | None, typer.Option("--corpus", help="Corpus folder (default: corpus/)")
-]
-DataOption = Annotated[
-    Path | None, typer.Option("--data-dir", help="Index and databases (default: .vraagbaak/)")
-]
-EmbedderOption = Annotated[
-    str | None,
-    typer.Option(
-        "--embedder", help="'e5-small-q4' (bundled, default) or 'sentence-transformers:<model>'"
-    ),
-]
-
-
-def settings_from(
-    corpus: Path | None = None, data_dir: Path | None = None, embedder: str | None = None
-) -> Settings:
-    overrides: dict[str, object] = {}
-    if corpus is not None:
-        overrides["corpus_dir"] = corpus
-    if data_dir is not None:
-        overrides["data_dir"] = data_dir
-    if embedder is not None:
-        overrides["embedder"] = embedder
-    return Settings(**overrides)  # type: ignore[arg-type]
 
 
 def out(text: str = "") -> None:

@@ -14,6 +14,7 @@ from service.faq import drafting
 from service.faq.exchange import EXPORT_FORMATS, export_set, import_entries
 from service.faq.store import FaqEntry, FaqError, FaqStore
 from vraagbaak.errors import VraagbaakError
+from vraagbaak.options import CorpusOption, DataOption, EmbedderOption, settings_from
 from vraagbaak.settings import Settings
 
 if TYPE_CHECKING:
@@ -26,32 +27,10 @@ faq_app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-CorpusOption = Annotated[
-    Path | None, typer.Option("--corpus", help="Corpus folder (default: corpus/)")
-]
-DataOption = Annotated[
-    Path | None, typer.Option("--data-dir", help="Index and databases (default: .vraagbaak/)")
-]
-EmbedderOption = Annotated[
-    str | None, typer.Option("--embedder", help="The embedder the index was built with")
-]
 ByOption = Annotated[
     str | None, typer.Option("--by", help="Who makes the change (default: your user name)")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
-
-
-def settings_for(
-    corpus: Path | None = None, data_dir: Path | None = None, embedder: str | None = None
-) -> Settings:
-    overrides: dict[str, object] = {}
-    if corpus is not None:
-        overrides["corpus_dir"] = corpus
-    if data_dir is not None:
-        overrides["data_dir"] = data_dir
-    if embedder is not None:
-        overrides["embedder"] = embedder
-    return Settings(**overrides)  # type: ignore[arg-type]
 
 
 def load_engine(settings: Settings) -> Engine:
@@ -69,7 +48,7 @@ def draft_answerer(engine: Engine) -> drafting.DraftAnswerer:
 
 
 def _store(data_dir: Path | None) -> FaqStore:
-    return FaqStore.open(settings_for(data_dir=data_dir))
+    return FaqStore.open(settings_from(data_dir=data_dir))
 
 
 def _by(by: str | None) -> str:
@@ -152,7 +131,7 @@ def add(
     embedder: EmbedderOption = None,
 ) -> None:
     """Add questions; each gets a drafted answer with citations from the corpus."""
-    settings = settings_for(corpus, data_dir, embedder)
+    settings = settings_from(corpus, data_dir, embedder)
     store = FaqStore.open(settings)
     wanted = list(questions or [])
     try:
@@ -259,7 +238,7 @@ def edit(
     embedder: EmbedderOption = None,
 ) -> None:
     """Change an entry's text or citations (an approved entry becomes a draft again)."""
-    settings = settings_for(corpus, data_dir, embedder)
+    settings = settings_from(corpus, data_dir, embedder)
     store = FaqStore.open(settings)
     who = _by(by)
     try:
@@ -292,7 +271,7 @@ def approve(
     data_dir: DataOption = None,
 ) -> None:
     """Approve entries (each needs an answer and at least one citation that still matches)."""
-    settings = settings_for(data_dir=data_dir)
+    settings = settings_from(data_dir=data_dir)
     store = FaqStore.open(settings)
     from ingest.index import load_index
 
@@ -360,7 +339,7 @@ def import_(
     data_dir: DataOption = None,
 ) -> None:
     """Import entries from JSON or CSV: all of them, or none when the file has a problem."""
-    settings = settings_for(data_dir=data_dir)
+    settings = settings_from(data_dir=data_dir)
     store = FaqStore.open(settings)
     try:
         text = file.read_text(encoding="utf-8")
@@ -396,7 +375,7 @@ def suggest(
     """Suggest questions about a document from its headings and key sentences."""
     from ingest.index import load_index
 
-    settings = settings_for(data_dir=data_dir)
+    settings = settings_from(data_dir=data_dir)
     try:
         faq_set = FaqStore.open(settings).get_set(name)
         suggestions = drafting.suggest_questions(
@@ -422,7 +401,7 @@ def check(
     from ingest.index import load_index
     from service.faq.staleness import flag_stale_entries
 
-    settings = settings_for(data_dir=data_dir)
+    settings = settings_from(data_dir=data_dir)
     try:
         report = flag_stale_entries(FaqStore.open(settings), load_index(settings.index_dir))
     except VraagbaakError as exc:
