@@ -22,6 +22,7 @@ from typing import Any
 import faiss
 import numpy as np
 
+from ingest.dense import build_dense_index
 from ingest.lexical import LexicalIndex
 from ingest.model import Chunk, DocumentInfo
 from vraagbaak.errors import EmbedderMismatchError, IndexCorruptError, IndexMissingError
@@ -121,13 +122,6 @@ class Index:
         return self.path.name
 
 
-def dense_index(vectors: np.ndarray) -> faiss.Index:
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index
-
-
 def write_index(
     index_dir: Path,
     manifest: Manifest,
@@ -156,7 +150,7 @@ def write_index(
     np.save(staging / "passage_vectors.npy", passage_vectors.astype(np.float32))
     np.save(staging / "sentence_vectors.npy", sentence_vectors.astype(np.float32))
     np.save(staging / "sentence_owner.npy", sentence_owner.astype(np.int32))
-    faiss.write_index(dense_index(passage_vectors), str(staging / "dense.faiss"))
+    faiss.write_index(build_dense_index(passage_vectors), str(staging / "dense.faiss"))
     (staging / "bm25").mkdir()
     lexical.save(staging / "bm25")
     # The manifest is written last: a build without one is incomplete by definition.

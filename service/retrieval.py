@@ -8,12 +8,14 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal
 
+import faiss
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from ingest.dense import search_dense
 from ingest.embedders import Embedder, embed_query
 from ingest.index import Index
 from ingest.language import detect_language
@@ -128,7 +130,7 @@ class HybridRetriever:
         language = detect_language(query)
         expanded = self.expanded_query(query, language)
         vector = self.query_vector(expanded)
-        dense = index.passage_vectors @ vector
+        dense = self.dense_scores(vector)
         sentence_all = (
             index.sentence_vectors @ vector
             if len(index.sentence_vectors)
@@ -137,6 +139,17 @@ class HybridRetriever:
         sentence = index.best_sentence_per_chunk(sentence_all, fallback=dense)
         lexical = index.lexical.scores(expanded)
         return QueryScores(vector, dense, sentence, sentence_all, lexical, language)
+
+    def dense_scores(self, vector: np.ndarray) -> np.ndarray:
+        """Cosine of every passage through the FAISS index: exact while small, HNSW when large
+        (then only the best ``candidates`` are scored; the rest get the lowest score seen)."""
+        index = self.index.dense
+        n = index.ntotal
+        k = n if isinstance(index, faiss.IndexFlat) else min(n, self.config.candidates)
+        found, rows = search_dense(index, vector, k)
+        dense = np.full(n, found.min() if len(found) else 0.0, dtype=np.float32)
+        dense[rows] = found
+        return dense
 
     def fuse(self, scores: QueryScores) -> np.ndarray:
         config = self.config

@@ -193,12 +193,12 @@ import ingest.index as index_module
 from ingest.pipeline import ingest
 from tests.fakes import HashingEmbedder
 
-real = index_module.dense_index
+real = index_module.build_dense_index
 def stalled(vectors):  # runs while the new build is being written aside
     print("writing", flush=True)
     time.sleep(60)
     return real(vectors)
-index_module.dense_index = stalled
+index_module.build_dense_index = stalled
 ingest([Path(sys.argv[1])], Path(sys.argv[2]), HashingEmbedder())
 print("finished", flush=True)
 """

@@ -106,3 +106,18 @@ def test_a_pdf_definition_comes_back_with_its_page(tmp_path: Path, real_embedder
     definition = next(h for h in hits if "6. deelautoplaats: parkeerplaats" in h.chunk.text)
     assert definition.chunk.page == 2
     assert "Pagina" not in definition.chunk.text
+
+
+def test_dense_scores_come_from_faiss_also_when_the_index_is_hnsw(
+    small_settings: Settings,
+) -> None:
+    from ingest.dense import build_dense_index
+
+    retriever = Engine.load(small_settings, embedder=HashingEmbedder()).retriever
+    vector = retriever.query_vector("regiehouder SAVE")
+    exact = retriever.dense_scores(vector)
+    assert exact == pytest.approx(retriever.index.passage_vectors @ vector, abs=1e-5)
+    retriever.index.dense = build_dense_index(retriever.index.passage_vectors, exact_max=0)
+    approximate = retriever.dense_scores(vector)
+    assert approximate.argmax() == exact.argmax()
+    assert approximate.max() == pytest.approx(exact.max(), abs=1e-5)
