@@ -515,33 +515,20 @@ def goal_rows(values: dict[str, float]) -> list[tuple[str, str, str, str]]:
                 verdict(p95 <= GOALS["ask_p95_c4"]),
             )
         )
-    cold = values.get("cold_ingest", math.nan)
-    rows.append(
-        (
-            "cold ingest incl. model load",
-            f"≤ {GOALS['cold_ingest']:.0f} s",
-            f"{cold:.1f} s",
-            verdict(cold <= GOALS["cold_ingest"]),
+    for key, goal, name, digits in (
+        ("cold_ingest", "cold_ingest", "cold ingest incl. model load", 1),
+        ("reingest", "reingest", "re-ingest, nothing changed (in-process)", 2),
+        ("reingest_cli", "reingest", "re-ingest as `vraagbaak ingest` (process wall)", 2),
+    ):
+        seconds = values.get(key, math.nan)
+        rows.append(
+            (
+                name,
+                f"≤ {GOALS[goal]:.0f} s",
+                f"{seconds:.{digits}f} s",
+                verdict(seconds <= GOALS[goal]),
+            )
         )
-    )
-    warm = values.get("reingest", math.nan)
-    rows.append(
-        (
-            "re-ingest, nothing changed (in-process)",
-            f"≤ {GOALS['reingest']:.0f} s",
-            f"{warm:.2f} s",
-            verdict(warm <= GOALS["reingest"]),
-        )
-    )
-    cli = values.get("reingest_cli", math.nan)
-    rows.append(
-        (
-            "re-ingest as `vraagbaak ingest` (process wall)",
-            f"≤ {GOALS['reingest']:.0f} s",
-            f"{cli:.2f} s",
-            verdict(cli <= GOALS["reingest"]),
-        )
-    )
     base = values.get("baseline_p50", math.nan)
     for label in ("uncached", "cached"):
         ask = values.get(f"ask_{label}_c1_p50", math.nan)

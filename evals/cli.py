@@ -107,10 +107,7 @@ def _make_answerer(engine: Any, settings: Any) -> tuple[Any, str | None]:
     try:
         from service.answering.extractive import AnswerConfig, ExtractiveAnswerer
 
-        config = AnswerConfig()
-        if getattr(settings, "refusal_threshold", None) is not None:
-            config = dataclasses.replace(config, refusal_threshold=settings.refusal_threshold)
-        return ExtractiveAnswerer(engine.retriever, config), None
+        return ExtractiveAnswerer(engine.retriever, AnswerConfig.from_settings(settings)), None
     except Exception as exc:  # an answerer that cannot start must not stop the retrieval eval
         return None, f"{exc.__class__.__name__}: {exc}"
 

@@ -170,10 +170,12 @@ def build_assistant(engine: Engine) -> Assistant:
         logger.warning(
             "VRAAGBAAK_LLM_BASE_URL is set but VRAAGBAAK_LLM_MODEL is not; answering extractively"
         )
-    config = AnswerConfig()
-    if settings.refusal_threshold is not None:
-        config = replace(config, refusal_threshold=settings.refusal_threshold)
-    return Assistant(engine, answer_config=config, before=before, condenser=condenser)
+    return Assistant(
+        engine,
+        answer_config=AnswerConfig.from_settings(settings),
+        before=before,
+        condenser=condenser,
+    )
 
 
 def _with_standalone(answer: Answer, standalone: str) -> Answer:

@@ -17,6 +17,7 @@ from service.answering.messages import not_found
 from service.answering.model import Answer, Citation, Language
 from service.answering.refusal import Evidence, RefusalModel, gather_evidence
 from service.retrieval import HybridRetriever, QueryScores, SearchHit
+from vraagbaak.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,11 @@ class AnswerConfig:
     # P(unanswerable) at or above which we refuse; None: the calibrated model's own threshold
     refusal_threshold: float | None = None
     related: int = 3
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AnswerConfig:
+        """The defaults, with the refusal threshold a deployment may override."""
+        return cls(refusal_threshold=settings.refusal_threshold)
 
 
 @dataclass(frozen=True)
