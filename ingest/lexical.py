@@ -8,6 +8,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import bm25s
@@ -19,6 +20,7 @@ logger = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG to stderr
 
 _WORD = re.compile(r"\w+(?:[-@]\w+)*", re.UNICODE)
+_JOINER = re.compile(r"[-@]")
 _STOPWORDS = frozenset(STOPWORDS_DUTCH)
 
 
@@ -30,12 +32,24 @@ class DutchAnalyzer:
 
     def tokens(self, text: str) -> list[str]:
         words: list[str] = []
-        for match in _WORD.finditer(text.lower()):
-            word = match.group()
-            parts = re.split(r"[-@]", word)
-            words.extend(p for p in ([word.replace("@", ""), *parts] if len(parts) > 1 else parts))
+        for word in _WORD.findall(text.lower()):
+            if "-" in word or "@" in word:
+                words.append(word.replace("@", ""))
+                words.extend(_JOINER.split(word))
+            else:
+                words.append(word)
         kept = [w for w in words if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())]
         return list(self._stemmer.stemWords(kept))
+
+    def term_set(self, text: str) -> frozenset[str]:
+        """The distinct terms of ``text``, remembered: answers look at the same passages and
+        sentences question after question."""
+        return _term_set(self, text)
+
+
+@lru_cache(maxsize=200_000)
+def _term_set(analyzer: DutchAnalyzer, text: str) -> frozenset[str]:
+    return frozenset(analyzer.tokens(text))
 
 
 class LexicalIndex:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -41,7 +42,7 @@ class Glossary:
     def dutch_terms(self, question: str) -> list[str]:
         """The Dutch equivalents of the English phrases in ``question``, longest phrases first."""
         words = re.sub(r"[^\w@-]+", " ", question.lower()).split()
-        longest = max((len(k.split()) for k in self.terms), default=0)
+        longest = self._longest_phrase
         found: list[str] = []
         used = [False] * len(words)
         for size in range(min(longest, len(words)), 0, -1):
@@ -53,6 +54,10 @@ class Glossary:
                     used[start : start + size] = [True] * size
                     found.extend(t for t in dutch if t not in found)
         return found
+
+    @cached_property
+    def _longest_phrase(self) -> int:
+        return max((len(k.split()) for k in self.terms), default=0)
 
     def expand(self, question: str) -> str:
         extra = self.dutch_terms(question)

@@ -86,6 +86,7 @@ class QueryScores:
     sentence_all: np.ndarray  # (sentences,) cosine of every sentence
     lexical: np.ndarray  # (passages,) BM25
     language: str = "nl"
+    expanded: str = ""  # the query as searched (English: with its Dutch glossary terms)
 
 
 class HybridRetriever:
@@ -138,7 +139,7 @@ class HybridRetriever:
         )
         sentence = index.best_sentence_per_chunk(sentence_all, fallback=dense)
         lexical = index.lexical.scores(expanded)
-        return QueryScores(vector, dense, sentence, sentence_all, lexical, language)
+        return QueryScores(vector, dense, sentence, sentence_all, lexical, language, expanded)
 
     def dense_scores(self, vector: np.ndarray) -> np.ndarray:
         """Cosine of every passage through the FAISS index: exact while small, HNSW when large

@@ -118,7 +118,7 @@ class ExtractiveAnswerer:
 
     def evidence(self, question: str, scores: QueryScores, hits: list[SearchHit]) -> Evidence:
         lexical = self.retriever.index.lexical
-        terms = lexical.analyzer.tokens(self.retriever.expanded_query(question, scores.language))
+        terms = lexical.analyzer.tokens(scores.expanded or question)
         return gather_evidence(question, terms, scores, hits, lexical)
 
     def _related(self, hits: list[SearchHit], candidates: list[_Candidate]) -> tuple[Citation, ...]:
@@ -135,7 +135,7 @@ class ExtractiveAnswerer:
     ) -> list[_Candidate]:
         index = self.retriever.index
         analyzer = index.lexical.analyzer
-        query_terms = set(analyzer.tokens(self.retriever.expanded_query(question, scores.language)))
+        query_terms = analyzer.term_set(scores.expanded or question)
         top = float(fused.max()) if len(fused) else 1.0
         config = self.config
         candidates = []
@@ -148,7 +148,7 @@ class ExtractiveAnswerer:
                 text = hit.chunk.text[start:end]
                 if len(_WORD.findall(text)) < config.min_words:
                     continue
-                terms = set(analyzer.tokens(text))
+                terms = analyzer.term_set(text)
                 lexical = len(query_terms & terms) / len(query_terms) if query_terms else 0.0
                 semantic = float(scores.sentence_all[sentence_row])
                 score = (

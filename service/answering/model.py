@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 Language = Literal["nl", "en"]
@@ -36,7 +36,7 @@ class Answer:
     notes: tuple[str, ...] = field(default=())
 
     def to_json(self, conversation_id: str | None = None) -> dict[str, Any]:
-        data = asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["citations"] = [asdict(c) for c in self.citations]
         data["related"] = [asdict(c) for c in self.related]
         data["notes"] = list(self.notes)

@@ -14,12 +14,12 @@ import json
 import math
 import re
 from dataclasses import asdict, dataclass
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 
 import numpy as np
 
-from ingest.lexical import DutchAnalyzer, LexicalIndex
+from ingest.lexical import LexicalIndex
 from service.retrieval import QueryScores, SearchHit
 
 MODEL_FILE = "refusal_model.json"
@@ -52,7 +52,7 @@ def gather_evidence(
     if scores.language == "en":  # English words the Dutch corpus lacks say nothing
         terms = [t for t in terms if t in known]
     terms = list(dict.fromkeys(terms))
-    top_terms = [lexical_terms(hit.chunk.id, hit.chunk.text, analyzer) for hit in hits[:3]]
+    top_terms = [analyzer.term_set(hit.chunk.text) for hit in hits[:3]]
     first = top_terms[0] if top_terms else set()
     union = set().union(*top_terms) if top_terms else set()
     weights = np.array([lexical.idf(t) for t in terms]) if terms else np.ones(1)
@@ -76,13 +76,6 @@ def gather_evidence(
         ),
         missing_number=float(any(w.isdigit() and w not in top_words for w in words)),
     )
-
-
-@lru_cache(maxsize=50_000)
-def lexical_terms(chunk_id: str, text: str, analyzer: DutchAnalyzer) -> frozenset[str]:
-    """A passage's analysed terms, remembered: the same passages come back question after
-    question (chunk ids are content-addressed, so a re-ingest cannot serve stale terms)."""
-    return frozenset(analyzer.tokens(text))
 
 
 @dataclass(frozen=True)

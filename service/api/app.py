@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 from threadpoolctl import threadpool_limits
 
 from service.api.errors import install_error_handlers
@@ -98,7 +100,7 @@ def create_app(
             allow_headers=["Authorization", "Content-Type"],
             max_age=600,
         )
-    _log_refused_origins(app, settings)
+    app.add_middleware(RefusedOriginLogger, allowed=set(settings.cors_origins))
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         SecurityHeadersMiddleware, content_security_policy=settings.content_security_policy
@@ -115,23 +117,30 @@ def _watch_index(engine: Engine, stop: threading.Event) -> None:
             logger.exception("Could not load the new index build; still serving the previous one")
 
 
-def _log_refused_origins(app: FastAPI, settings: Settings) -> None:
-    allowed = set(settings.cors_origins)
+class RefusedOriginLogger:
+    """Logs cross-origin requests from origins CORS will refuse, saying how to allow them.
 
-    @app.middleware("http")
-    async def _refused_origin(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        origin = request.headers.get("origin")
-        own = f"{request.url.scheme}://{request.url.netloc}"
-        if origin and origin != own and origin not in allowed and "*" not in allowed:
-            logger.warning(
-                "Refused cross-origin request from %s to %s: add the origin to "
-                "VRAAGBAAK_CORS_ORIGINS to allow it",
-                origin,
-                request.url.path,
-            )
-        return await call_next(request)
+    The browser only shows the page's user a CORS error; the log line tells the operator.
+    Plain ASGI, as it sees every request.
+    """
+
+    def __init__(self, app: ASGIApp, allowed: set[str]) -> None:
+        self.app = app
+        self.allowed = allowed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and "*" not in self.allowed:
+            headers = Headers(scope=scope)
+            origin = headers.get("origin")
+            own = f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
+            if origin and origin != own and origin not in self.allowed:
+                logger.warning(
+                    "Refused cross-origin request from %s to %s: add the origin to "
+                    "VRAAGBAAK_CORS_ORIGINS to allow it",
+                    origin,
+                    scope.get("path", ""),
+                )
+        await self.app(scope, receive, send)
 
 
 def _add_pages(app: FastAPI) -> None:

@@ -97,6 +97,7 @@ class AskResponse(BaseModel):
     standalone_question: str
     mode: str
     confidence: float
+    notes: list[str]
 
 
 class FeedbackResponse(BaseModel):

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -173,14 +174,15 @@ class SecurityHeadersMiddleware:
 # --- API keys and rate limits -------------------------------------------------------------
 
 
-def require_scope(scope: KeyScope) -> Callable[[Request], KeyRecord | None]:
+def require_scope(scope: KeyScope) -> Callable[[Request], Awaitable[KeyRecord | None]]:
     """A FastAPI dependency: the caller's key record (None when keys are not required).
 
     Order: per-address limit (429), key present (401) and valid (401), scope and origin
-    (403), per-key limit (429).
+    (403), per-key limit (429). Async, so the common case (no keys) costs no thread hop;
+    the key lookup (SQLite) runs in the thread pool.
     """
 
-    def dependency(request: Request) -> KeyRecord | None:
+    async def dependency(request: Request) -> KeyRecord | None:
         state = request.app.state
         limiter: RateLimiter | None = getattr(state, "rate_limiter", None)
         address = request.client.host if request.client else "unknown"
@@ -202,7 +204,7 @@ def require_scope(scope: KeyScope) -> Callable[[Request], KeyRecord | None]:
                 ),
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        record = key_store.authenticate(plain_key)
+        record = await run_in_threadpool(key_store.authenticate, plain_key)
         if record is None:
             raise HTTPException(
                 status_code=401,
