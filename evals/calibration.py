@@ -100,10 +100,7 @@ def main() -> None:
     questions = load_goldset(args.set)
     rows, labels = [], []
     for question in questions:
-        retriever = engine.retriever
-        scores = retriever.scores(question.question)
-        hits = retriever.hits(scores, retriever.fuse(scores), answerer.config.passages)
-        rows.append(answerer.evidence(question.question, scores, hits).vector())
+        rows.append(answerer.draft(question.question).evidence.vector())
         labels.append(0 if question.answerable else 1)
     x, y = np.array(rows), np.array(labels)
     estimate = cross_validate(x, y, args.max_false)

@@ -41,19 +41,28 @@ class Glossary:
 
     def dutch_terms(self, question: str) -> list[str]:
         """The Dutch equivalents of the English phrases in ``question``, longest phrases first."""
+        found: list[str] = []
+        for _, dutch in self.matches(question)[0]:
+            found.extend(t for t in dutch if t not in found)
+        return found
+
+    def matches(self, question: str) -> tuple[list[tuple[str, tuple[str, ...]]], list[str]]:
+        """The glossary phrases in ``question`` with their Dutch terms (longest phrases first,
+        none overlapping), and the question's words no phrase covers."""
         words = re.sub(r"[^\w@-]+", " ", question.lower()).split()
         longest = self._longest_phrase
-        found: list[str] = []
+        found: list[tuple[str, tuple[str, ...]]] = []
         used = [False] * len(words)
         for size in range(min(longest, len(words)), 0, -1):
             for start in range(len(words) - size + 1):
                 if any(used[start : start + size]):
                     continue
-                dutch = self.terms.get(" ".join(words[start : start + size]))
+                phrase = " ".join(words[start : start + size])
+                dutch = self.terms.get(phrase)
                 if dutch:
                     used[start : start + size] = [True] * size
-                    found.extend(t for t in dutch if t not in found)
-        return found
+                    found.append((phrase, dutch))
+        return found, [w for w, covered in zip(words, used, strict=True) if not covered]
 
     @cached_property
     def _longest_phrase(self) -> int:

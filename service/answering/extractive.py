@@ -15,7 +15,7 @@ import numpy as np
 from ingest.language import detect_language
 from service.answering.messages import not_found
 from service.answering.model import Answer, Citation, Language
-from service.answering.refusal import Evidence, RefusalModel, gather_evidence
+from service.answering.refusal import Evidence, RefusalModel, gather_evidence, question_terms
 from service.retrieval import HybridRetriever, QueryScores, SearchHit
 from vraagbaak.settings import Settings
 
@@ -28,8 +28,10 @@ _WARNED: set[str] = set()  # embedders already told that the refusal model doesn
 @dataclass(frozen=True)
 class AnswerConfig:
     passages: int = 6  # top passages whose sentences compete
-    max_sentences: int = 3
+    max_sentences: int = 4
+    max_chars: int = 600  # quotes after the first are added only while the answer fits
     min_words: int = 5  # shorter sentences (headings, cells) are not quoted
+    question_penalty: float = 1.0  # a sentence that asks (interview guides) answers nothing
     margin: float = 0.3  # sentences within this of the best one are kept
     semantic_weight: float = 0.55
     lexical_weight: float = 0.25
@@ -56,6 +58,21 @@ class _Candidate:
     lexical: float
     score: float
 
+    @property
+    def quote(self) -> str:
+        return " ".join(self.hit.chunk.text[self.start : self.end].split())
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the answerer found for a question before deciding to answer or refuse."""
+
+    scores: QueryScores
+    hits: list[SearchHit]
+    candidates: list[_Candidate]
+    chosen: list[_Candidate]  # the quotes the answer would have
+    evidence: Evidence
+
 
 class ExtractiveAnswerer:
     def __init__(
@@ -79,16 +96,12 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, language: Language | None = None) -> Answer:
         language = language or detect_language(question)
-        retriever = self.retriever  # one index for the whole answer, even if a swap happens
-        scores = retriever.scores(question)
-        fused = retriever.fuse(scores)
-        hits = retriever.hits(scores, fused, self.config.passages)
-        candidates = self._candidates(question, hits, scores, fused)
-        evidence = self.evidence(question, scores, hits)
-        unanswerable = self.refusal.probability(evidence)
+        draft = self.draft(question)
+        hits, candidates, chosen = draft.hits, draft.candidates, draft.chosen
+        unanswerable = self.refusal.probability(draft.evidence)
         threshold = self.config.refusal_threshold
-        refuse = self._calibrated and self.refusal.refuses(evidence, threshold)
-        if not candidates or refuse:
+        refuse = self._calibrated and self.refusal.refuses(draft.evidence, threshold)
+        if not chosen or refuse:
             return Answer(
                 answer=not_found(language, bool(hits)),
                 refused=True,
@@ -98,15 +111,13 @@ class ExtractiveAnswerer:
                 standalone_question=question,
                 confidence=round(1.0 - unanswerable, 4),
             )
-        chosen = self._select(candidates)
         citations = []
         parts = []
         for n, candidate in enumerate(chosen, 1):
             citations.append(
                 _citation(n, candidate.hit, candidate.start, candidate.end, candidate.score)
             )
-            quote = " ".join(candidate.hit.chunk.text[candidate.start : candidate.end].split())
-            parts.append(f"{quote} [{n}]")
+            parts.append(f"{candidate.quote} [{n}]")
         return Answer(
             answer=" ".join(parts),
             refused=False,
@@ -116,10 +127,24 @@ class ExtractiveAnswerer:
             confidence=round(1.0 - unanswerable, 4),
         )
 
-    def evidence(self, question: str, scores: QueryScores, hits: list[SearchHit]) -> Evidence:
-        lexical = self.retriever.index.lexical
-        terms = lexical.analyzer.tokens(scores.expanded or question)
-        return gather_evidence(question, terms, scores, hits, lexical)
+    def draft(self, question: str) -> Draft:
+        """Search, pick the quotes and gather the refusal evidence (calibration uses it too)."""
+        retriever = self.retriever  # one index for the whole answer, even if a swap happens
+        scores = retriever.scores(question)
+        fused = retriever.fuse(scores)
+        hits = retriever.hits(scores, fused, self.config.passages)
+        candidates = self._candidates(question, hits, scores, fused)
+        chosen = self._select(candidates) if candidates else []
+        lexical = retriever.index.lexical
+        evidence = gather_evidence(
+            question,
+            question_terms(question, scores.language, lexical, retriever.glossary),
+            scores,
+            hits[0].chunk.text if hits else "",
+            [(c.quote, c.semantic) for c in chosen],
+            lexical,
+        )
+        return Draft(scores, hits, candidates, chosen, evidence)
 
     def _related(self, hits: list[SearchHit], candidates: list[_Candidate]) -> tuple[Citation, ...]:
         """The passages that came closest, each with its best sentence as the quote."""
@@ -156,23 +181,30 @@ class ExtractiveAnswerer:
                     + config.lexical_weight * lexical
                     + config.passage_weight * passage
                 )
+                if text.rstrip().endswith("?"):
+                    score -= config.question_penalty
                 candidates.append(_Candidate(hit, n, start, end, semantic, lexical, score))
         candidates.sort(key=lambda c: c.score, reverse=True)
         return candidates
 
     def _select(self, candidates: list[_Candidate]) -> list[_Candidate]:
+        """The best sentence, then the next best ones from other passages while they are close
+        to it, say something new and keep the answer within ``max_chars`` (a long sentence is
+        passed over for a shorter one: more passages cited, the answer still short)."""
         best = candidates[0].score
         chosen: list[_Candidate] = []
         seen_words: list[set[str]] = []
+        length = 0
         for candidate in candidates:
             if (
                 len(chosen) == self.config.max_sentences
                 or candidate.score < best - self.config.margin
             ):
                 break
-            words = set(
-                _WORD.findall(candidate.hit.chunk.text[candidate.start : candidate.end].lower())
-            )
+            quote = candidate.quote
+            if chosen and length + len(quote) > self.config.max_chars:
+                continue
+            words = set(_WORD.findall(quote.lower()))
             if any(
                 len(words & other) / max(1, min(len(words), len(other))) > self.config.redundancy
                 for other in seen_words
@@ -184,6 +216,7 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(candidate)
             seen_words.append(words)
+            length += len(quote)
         return chosen
 
 

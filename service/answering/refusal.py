@@ -3,7 +3,7 @@
 Similarity alone cannot tell an unanswerable on-topic question ("Hoeveel gezinnen bereikten de
 buurtteams in Amersfoort?") from an answerable one: both find passages about buurtteams. What
 differs is whether the question's specific terms — a place, a year, a rare word — occur in
-what was found. The features below measure that; a logistic model weighs them. Its
+what would be quoted. The features below measure that; a logistic model weighs them. Its
 coefficients are fitted on the gold set's answerable and unanswerable questions by
 ``python -m evals.calibration`` and stored in ``refusal_model.json`` next to this file.
 """
@@ -13,25 +13,49 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import resources
 
 import numpy as np
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from ingest.lexical import LexicalIndex
-from service.retrieval import QueryScores, SearchHit
+from service.glossary import Glossary
+from service.retrieval import QueryScores
 
 MODEL_FILE = "refusal_model.json"
 _WORD = re.compile(r"\w+", re.UNICODE)
+_TERM_WORD = re.compile(r"\w+(?:[-@]\w+)*", re.UNICODE)  # as the analyzer splits words
+# Words that ask rather than say what is asked about: an answer never contains them. (Dutch
+# stop words are already dropped by the analyzer; English ones are dropped here.)
+_DUTCH_QUESTION_WORDS = frozenset(
+    {
+        "hoeveel",
+        "welke",
+        "welk",
+        "waarom",
+        "waar",
+        "wanneer",
+        "waarmee",
+        "waardoor",
+        "waarvoor",
+        "waarop",
+        "waaraan",
+        "waarin",
+        "hoelang",
+    }
+)
+_ENGLISH_FUNCTION_WORDS = frozenset(STOPWORDS_EN_PLUS) | {"many", "much", "whose", "whom"}
 
 
 @dataclass(frozen=True)
 class Evidence:
     best_sentence: float  # cosine of the best-matching sentence anywhere
+    quoted_sentence: float  # cosine of the sentence the answer would quote first
     best_lexical: float  # top BM25 score
-    missing_rare_term: float  # highest IDF of a question term absent from the top passage
-    coverage_top3: float  # IDF-weighted share of question terms found in the top 3 passages
+    unquoted_terms: float  # summed IDF of the question's terms that no quoted sentence holds
     unknown_name: float  # 1 when a capitalised word or number of the question is not in the corpus
     missing_number: float  # 1 when a number of the question is not in the top passage
 
@@ -39,24 +63,48 @@ class Evidence:
         return np.array(list(asdict(self).values()), dtype=np.float64)
 
 
+def question_terms(
+    question: str, language: str, lexical: LexicalIndex, glossary: Glossary
+) -> list[frozenset[str]]:
+    """What the question asks about, as groups of corpus terms any one of which will do.
+
+    Dutch: each content word's stem. English: each glossary phrase becomes one group of its
+    Dutch terms (and the English word itself when the corpus has it: names, "JIM"), other
+    words count only when the corpus has them, and English function words are dropped, so an
+    English question is held to the same concepts as its Dutch twin. Terms the corpus never
+    uses are left out (``unknown_name`` speaks for names).
+    """
+    analyzer, known = lexical.analyzer, lexical.document_frequency
+    groups: list[frozenset[str]] = []
+    if language == "en":
+        phrases, rest = glossary.matches(question)
+        for phrase, dutch in phrases:
+            if phrase in _ENGLISH_FUNCTION_WORDS:
+                continue
+            stems = {t for text in (*dutch, phrase) for t in analyzer.tokens(text) if t in known}
+            if stems:
+                groups.append(frozenset(stems))
+        words: Iterable[str] = (w for w in rest if w not in _ENGLISH_FUNCTION_WORDS)
+    else:
+        words = (w for w in _TERM_WORD.findall(question.lower()) if w not in _DUTCH_QUESTION_WORDS)
+    for word in words:
+        groups.extend(frozenset([t]) for t in analyzer.tokens(word) if t in known)
+    return list(dict.fromkeys(groups))
+
+
 def gather_evidence(
     question: str,
-    terms: list[str],
+    terms: list[frozenset[str]],
     scores: QueryScores,
-    hits: list[SearchHit],
+    top_passage: str,
+    quotes: list[tuple[str, float]],
     lexical: LexicalIndex,
 ) -> Evidence:
-    """``terms`` are the question's analysed terms (glossary-expanded for English)."""
+    """``terms`` from ``question_terms``; ``quotes`` the sentences the answer would quote, best
+    first, each with its cosine to the question."""
     analyzer = lexical.analyzer
     known = lexical.document_frequency
-    if scores.language == "en":  # English words the Dutch corpus lacks say nothing
-        terms = [t for t in terms if t in known]
-    terms = list(dict.fromkeys(terms))
-    top_terms = [analyzer.term_set(hit.chunk.text) for hit in hits[:3]]
-    first = top_terms[0] if top_terms else set()
-    union = set().union(*top_terms) if top_terms else set()
-    weights = np.array([lexical.idf(t) for t in terms]) if terms else np.ones(1)
-    present = np.array([t in union for t in terms]) if terms else np.ones(1, dtype=bool)
+    quoted = frozenset().union(*(analyzer.term_set(q) for q, _ in quotes))
     words = _WORD.findall(question)
     names = [
         w
@@ -65,12 +113,14 @@ def gather_evidence(
         or (i > 0 and w[:1].isupper() and len(w) > 2)
         or (w.isupper() and len(w) >= 2)
     ]
-    top_words = set(_WORD.findall(hits[0].chunk.text.lower())) if hits else set()
+    top_words = set(_WORD.findall(top_passage.lower()))
     return Evidence(
         best_sentence=float(scores.sentence.max()) if len(scores.sentence) else 0.0,
+        quoted_sentence=quotes[0][1] if quotes else 0.0,
         best_lexical=float(scores.lexical.max()) if len(scores.lexical) else 0.0,
-        missing_rare_term=max((lexical.idf(t) for t in terms if t not in first), default=0.0),
-        coverage_top3=float((weights * present).sum() / weights.sum()),
+        unquoted_terms=float(
+            sum(min(lexical.idf(t) for t in group) for group in terms if not group & quoted)
+        ),
         unknown_name=float(
             any((stems := analyzer.tokens(w)) and stems[0] not in known for w in names)
         ),

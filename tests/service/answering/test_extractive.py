@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 
 import pytest
 
 from evals.goldset import DEFAULT_SET, load_goldset
 from service.answering.extractive import AnswerConfig, ExtractiveAnswerer
-from service.answering.refusal import RefusalModel
+from service.answering.refusal import Evidence, RefusalModel
 from service.engine import Engine
 from tests.fakes import HashingEmbedder
 from vraagbaak.settings import Settings
@@ -40,17 +41,51 @@ def test_answer_quotes_sentences_with_markers(small_settings: Settings) -> None:
 
 
 def test_each_passage_is_quoted_once_and_answers_stay_short(small_settings: Settings) -> None:
+    config = AnswerConfig()
     answer = _answerer(small_settings).answer("Wat moet er gebeuren volgens de aanbevelingen?")
-    assert len(answer.citations) <= 3
+    assert 1 <= len(answer.citations) <= config.max_sentences
     assert len({c.chunk_id for c in answer.citations}) == len(answer.citations)
+    quoted = [" ".join(c.quote.split()) for c in answer.citations]
+    assert len(quoted) == 1 or sum(map(len, quoted)) <= config.max_chars
+
+
+def test_the_length_budget_passes_over_long_sentences(small_settings: Settings) -> None:
+    answerer = _answerer(small_settings, passages=8, margin=5.0)
+    chosen = answerer.draft("Wat doen de buurtteams en de gezinswerkers?").chosen
+    assert len(chosen) > 2
+    first, rest = chosen[0], sorted(chosen[1:], key=lambda c: len(c.quote))
+    short, long = rest[0], rest[-1]
+    assert len(short.quote) < len(long.quote)
+    budget = _answerer(
+        small_settings, passages=8, margin=5.0, max_chars=len(first.quote) + len(short.quote)
+    )
+    assert budget._select([first, long, short]) == [first, short]
+    alone = _answerer(small_settings, passages=8, margin=5.0, max_chars=len(first.quote))
+    assert alone._select([first, long, short]) == [first]  # the first quote is always given
+
+
+def test_sentences_that_ask_are_not_quoted(small_settings: Settings) -> None:
+    guide = small_settings.corpus_dir / "topiclijst.txt"
+    guide.write_text(
+        "Topiclijst interviews\n\nWie heeft de regie als SAVE bij het traject betrokken is?\n"
+        "Hoe verloopt de samenwerking tussen de gezinswerker en SAVE?\n",
+        encoding="utf-8",
+    )
+    from ingest.pipeline import ingest
+
+    ingest([small_settings.corpus_dir], small_settings.index_dir, HashingEmbedder())
+    answer = _answerer(small_settings).answer("Wie heeft de regie als SAVE betrokken is?")
+    assert answer.citations and not any(c.quote.rstrip().endswith("?") for c in answer.citations)
+    assert "SAVE de regiehouder" in answer.citations[0].quote
 
 
 def test_refusal_in_the_question_language(small_settings: Settings) -> None:
     engine = Engine.load(small_settings, embedder=HashingEmbedder())
+    size = len(fields(Evidence))
     always = RefusalModel(
-        mean=(0.0,) * 6,
-        scale=(1.0,) * 6,
-        coefficients=(0.0,) * 6,
+        mean=(0.0,) * size,
+        scale=(1.0,) * size,
+        coefficients=(0.0,) * size,
         intercept=5.0,
         threshold=0.5,
         embedder="hashing-test",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from ingest.index import Index, IndexParams, Manifest, load_index, write_index
 from ingest.lexical import LexicalIndex
 from ingest.model import Chunk, DocumentInfo, text_hash
 from service.answering.extractive import AnswerConfig, ExtractiveAnswerer
-from service.answering.refusal import RefusalModel
+from service.answering.refusal import Evidence, RefusalModel
 from service.engine import Engine
 from service.faq.store import FaqStore
 from tests.fakes import HashingEmbedder
@@ -153,10 +154,11 @@ def engine(settings: Settings, embedder: HashingEmbedder, index: Index) -> Engin
 
 # The bundled refusal model is fitted for e5; for the hashing embedder refuse when the best
 # sentence's cosine is at most 0.4.
+_FEATURES = len(fields(Evidence))
 REFUSAL = RefusalModel(
-    mean=(0.0,) * 6,
-    scale=(1.0,) * 6,
-    coefficients=(-20.0, 0, 0, 0, 0, 0),
+    mean=(0.0,) * _FEATURES,
+    scale=(1.0,) * _FEATURES,
+    coefficients=(-20.0,) + (0.0,) * (_FEATURES - 1),  # best_sentence comes first
     intercept=8.0,
     threshold=0.5,
     embedder=HashingEmbedder().name,

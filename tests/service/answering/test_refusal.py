@@ -1,0 +1,89 @@
+"""The refusal evidence: which question terms count, and whether the quotes hold them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ingest.lexical import LexicalIndex
+from service.answering.refusal import gather_evidence, question_terms
+from service.glossary import Glossary
+from service.retrieval import QueryScores
+
+PASSAGES = [
+    "De gemiddelde wachttijd voor een eerste gesprek bij het buurtteam was twee weken.",
+    "In 2018 ondersteunden de buurtteams 4.210 gezinnen in Utrecht.",
+    "De gezinswerker van het buurtteam heeft de regie in het traject.",
+    "Het budget van de gemeente werd niet besproken in de interviews met gezinnen.",
+]
+
+
+def _lexical() -> LexicalIndex:
+    return LexicalIndex.build(PASSAGES)
+
+
+def _glossary(tmp_path: Path) -> Glossary:
+    (tmp_path / "glossary.yaml").write_text(
+        "waiting time: [wachttijd, wachtlijst]\nfamilies: [gezinnen]\nthe: [de]\n"
+    )
+    return Glossary.load(tmp_path)
+
+
+def _scores(language: str = "nl") -> QueryScores:
+    zeros = np.zeros(len(PASSAGES), dtype=np.float32)
+    return QueryScores(np.zeros(3), zeros + 0.8, zeros + 0.8, zeros, zeros + 2.0, language)
+
+
+def test_glossary_matches_phrases_and_leaves_the_rest(tmp_path: Path) -> None:
+    phrases, rest = _glossary(tmp_path).matches("What was the waiting time for families?")
+    assert phrases == [
+        ("waiting time", ("wachttijd", "wachtlijst")),
+        ("the", ("de",)),
+        (
+            "families",
+            ("gezinnen",),
+        ),
+    ]
+    assert rest == ["what", "was", "for"]
+
+
+def test_dutch_question_words_are_not_terms(tmp_path: Path) -> None:
+    lexical = _lexical()
+    terms = question_terms(
+        "Hoeveel gezinnen ondersteunden de buurtteams?", "nl", lexical, Glossary({})
+    )
+    stems = {t for group in terms for t in group}
+    assert stems == set(lexical.analyzer.tokens("gezinnen ondersteunden buurtteams"))
+    assert not set(lexical.analyzer.tokens("hoeveel")) & stems
+
+
+def test_english_terms_are_glossary_groups_without_function_words(tmp_path: Path) -> None:
+    lexical = _lexical()
+    terms = question_terms(
+        "What was the waiting time for families in Utrecht?", "en", lexical, _glossary(tmp_path)
+    )
+    analyzer = lexical.analyzer
+    wachttijd = set(analyzer.tokens("wachttijd"))  # "wachtlijst": not in the corpus, left out
+    assert frozenset(wachttijd) in terms
+    assert frozenset(analyzer.tokens("gezinnen")) in terms
+    assert frozenset(analyzer.tokens("utrecht")) in terms
+    assert len(terms) == 3  # "the" is a function word even though the glossary has it
+
+
+def test_unquoted_terms_weigh_what_the_quotes_lack(tmp_path: Path) -> None:
+    lexical = _lexical()
+    question = "Hoeveel gezinnen ondersteunden de buurtteams in 2018?"
+    terms = question_terms(question, "nl", lexical, Glossary({}))
+    answering = gather_evidence(
+        question, terms, _scores(), PASSAGES[1], [(PASSAGES[1], 0.9)], lexical
+    )
+    off_topic = gather_evidence(
+        question, terms, _scores(), PASSAGES[1], [(PASSAGES[0], 0.7)], lexical
+    )
+    assert answering.unquoted_terms == 0.0
+    assert off_topic.unquoted_terms > 0.0
+    assert (answering.quoted_sentence, off_topic.quoted_sentence) == (0.9, 0.7)
+    nothing = gather_evidence(question, terms, _scores(), "", [], lexical)
+    assert nothing.unquoted_terms == sum(min(lexical.idf(t) for t in g) for g in terms)
+    assert nothing.quoted_sentence == 0.0 and nothing.missing_number == 1.0
