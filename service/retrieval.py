@@ -1,9 +1,12 @@
 """Hybrid search: dense passages and sentences (FAISS / e5) fused with Dutch BM25.
 
-Small indexes (exact FAISS search, no sentence index) score every passage and every sentence.
-Large ones score candidates: the best ``candidates`` passages of the passage index and of BM25,
-and the passages owning the best ``sentence_candidates`` sentences of the sentence index; those
-get exact cosines, every other passage the lowest candidate score (docs/scaling.md).
+Small indexes score every passage and every sentence exactly. Large ones ask approximate
+indexes for candidates — the passage index (HNSW) for the best ``candidates`` passages, the
+sentence index (IVF-SQ8) for the best ``sentence_candidates`` sentences — and give every other
+passage the lowest candidate score on that side; BM25 scores every passage (cheap, sparse).
+Weighted fusion min-max-normalises each side between its best and its ``candidates``-th best
+score and clips below, so a passage that is no candidate on a side scores 0 there, as it would
+with exact scores: fusing over all passages is fusing over the union of the candidates.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ class RetrievalConfig:
     dutch: FusionWeights = FusionWeights(dense=0.30, sentence=0.10, lexical=0.60)
     english: FusionWeights = FusionWeights(dense=0.45, sentence=0.40, lexical=0.15)
     candidates: int = 200
-    sentence_candidates: int = 400  # sentences the sentence index proposes (large indexes)
+    sentence_candidates: int = 800  # sentences the sentence index proposes (large indexes)
     rrf_k: int = 60
     expand_english: bool = True  # add Dutch glossary terms to English questions
 
@@ -84,26 +87,17 @@ class SearchHit:
 
 
 class SentenceCosines:
-    """Cosine of the query with any sentence, by sentence row.
+    """Cosine of the query with any sentence, by sentence row: looked up in ``every`` (all
+    sentences, small indexes) or computed exactly when asked for (large indexes)."""
 
-    Holds every sentence's cosine (``rows`` None) or those of the candidate passages' sentences
-    (``rows`` sorted); any other row is computed when asked for.
-    """
-
-    def __init__(
-        self, index: Index, vector: np.ndarray, values: np.ndarray, rows: np.ndarray | None = None
-    ) -> None:
+    def __init__(self, index: Index, vector: np.ndarray, every: np.ndarray | None = None) -> None:
         self._index = index
         self._vector = vector
-        self._values = values
-        self._rows = rows
+        self._every = every
 
     def __getitem__(self, row: int) -> float:
-        if self._rows is None:
-            return float(self._values[row])
-        at = int(np.searchsorted(self._rows, row))
-        if at < len(self._rows) and self._rows[at] == row:
-            return float(self._values[at])
+        if self._every is not None:
+            return float(self._every[row])
         return float(self._index.sentence_cosines(np.array([row]), self._vector)[0])
 
     def __len__(self) -> int:
@@ -160,22 +154,13 @@ class HybridRetriever:
             return self.glossary.expand(query)
         return query
 
-    @property
-    def scores_candidates_only(self) -> bool:
-        """Large index: approximate search proposes candidates instead of scoring everything."""
-        index = self.index
-        return index.sentence_index is not None or not isinstance(index.dense, faiss.IndexFlat)
-
     def scores(self, query: str) -> QueryScores:
         index = self.index
         language = detect_language(query)
         expanded = self.expanded_query(query, language)
         vector = self.query_vector(expanded)
-        lexical = index.lexical.scores(expanded)
-        if self.scores_candidates_only:
-            dense, sentence, sentence_all = self._candidate_scores(vector, lexical)
-        else:
-            dense = self.dense_scores(vector)
+        dense = self.dense_scores(vector)
+        if index.sentence_index is None:
             every = (
                 np.asarray(index.sentence_vectors @ vector)
                 if len(index.sentence_vectors)
@@ -183,48 +168,24 @@ class HybridRetriever:
             )
             sentence = index.best_sentence_per_chunk(every, fallback=dense)
             sentence_all = SentenceCosines(index, vector, every)
+        else:
+            sentence = self.sentence_scores(vector, fallback=dense)
+            sentence_all = SentenceCosines(index, vector)
+        lexical = index.lexical.scores(expanded)
         return QueryScores(vector, dense, sentence, sentence_all, lexical, language, expanded)
 
-    def candidate_rows(self, vector: np.ndarray, lexical: np.ndarray) -> np.ndarray:
-        """Sorted passage rows: the passage index's and BM25's best ``candidates`` and the
-        owners of the sentence index's best ``sentence_candidates`` sentences."""
-        index, config = self.index, self.config
-        _, dense_rows = search_dense(index.dense, vector, config.candidates)
-        parts = [dense_rows]
-        if len(lexical):
-            k = min(config.candidates, len(lexical))
-            best = np.argpartition(-lexical, k - 1)[:k]
-            parts.append(best[lexical[best] > 0])
-        if index.sentence_index is not None:
-            _, sentence_rows = search_dense(
-                index.sentence_index, vector, config.sentence_candidates
-            )
-            parts.append(index.sentence_owner[sentence_rows, 0])
-        return np.unique(np.concatenate(parts).astype(np.int64))
-
-    def _candidate_scores(
-        self, vector: np.ndarray, lexical: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, SentenceCosines]:
-        """Exact dense and best-sentence cosines of the candidates, scattered over all passages
-        (the rest get the lowest candidate score, so min-max fusion ignores them)."""
+    def sentence_scores(self, vector: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+        """Best sentence cosine per passage through the sentence index: the passages owning the
+        best ``sentence_candidates`` sentences get their best one, every other passage the
+        lowest score found (``fallback`` for passages without sentences)."""
         index = self.index
-        rows = self.candidate_rows(vector, lexical)
-        n = len(index.chunks)
-        candidate_dense = index.dense.reconstruct_batch(rows) @ vector
-        starts, ends = index.sentence_start[rows], index.sentence_end[rows]
-        lengths = ends - starts
-        sentence_rows = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(
-            lengths.sum()
-        )
-        cosines = index.sentence_cosines(sentence_rows, vector)
-        candidate_sentence = candidate_dense.astype(np.float32, copy=True)
-        has = lengths > 0
-        if has.any():
-            offsets = (np.cumsum(lengths) - lengths)[has]
-            candidate_sentence[has] = np.maximum.reduceat(cosines, offsets)
-        dense = _spread(rows, candidate_dense, n)
-        sentence = _spread(rows, candidate_sentence, n)
-        return dense, sentence, SentenceCosines(index, vector, cosines, sentence_rows)
+        assert index.sentence_index is not None
+        found, rows = search_dense(index.sentence_index, vector, self.config.sentence_candidates)
+        best = np.full(len(index.chunks), found.min() if len(found) else 0.0, dtype=np.float32)
+        np.maximum.at(best, index.sentence_owner[rows, 0], found)
+        without = index.sentence_end == index.sentence_start
+        best[without] = fallback[without]
+        return best
 
     def dense_scores(self, vector: np.ndarray) -> np.ndarray:
         """Cosine of every passage through the FAISS index: exact while small, HNSW when large
@@ -283,13 +244,6 @@ class HybridRetriever:
             )
             for row in best
         ]
-
-
-def _spread(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """A score for each of ``n`` passages: ``values`` at ``rows``, their minimum elsewhere."""
-    spread = np.full(n, values.min() if len(values) else 0.0, dtype=np.float32)
-    spread[rows] = values
-    return spread
 
 
 def _minmax_top(values: np.ndarray, top: int) -> np.ndarray:
