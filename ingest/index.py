@@ -115,10 +115,10 @@ class Index:
         return np.arange(self.sentence_start[chunk_row], self.sentence_end[chunk_row])
 
     def sentence_cosines(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
-        """Exact cosine of the sentences at ``rows`` (sorted rows read the matrix in order)."""
+        """Exact cosine of the sentences at ``rows``."""
         if len(rows) == 0:
             return np.zeros(0, dtype=np.float32)
-        return np.asarray(self.sentence_vectors[rows] @ vector, dtype=np.float32)
+        return np.asarray(read_rows(self.sentence_vectors, rows) @ vector, dtype=np.float32)
 
     def best_sentence_per_chunk(
         self, sentence_scores: np.ndarray, fallback: np.ndarray
@@ -262,6 +262,24 @@ def load_index(index_dir: Path, embedder_name: str | None = None) -> Index:
         )
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise IndexCorruptError(index_dir, f"{exc.__class__.__name__}: {exc}") from exc
+
+
+def read_rows(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``matrix[rows]``; from a memory-mapped matrix with ``pread`` instead of through the map:
+    a page fault maps the pages around it too, so a few hundred answers reading a few rows each
+    would map most of a 1.4 GB sentence matrix into the server (docs/scaling.md)."""
+    if not isinstance(matrix, np.memmap) or matrix.filename is None:
+        return np.asarray(matrix[rows])
+    row_bytes = matrix.itemsize * int(np.prod(matrix.shape[1:]))
+    out = np.empty((len(rows), *matrix.shape[1:]), dtype=matrix.dtype)
+    fd = os.open(matrix.filename, os.O_RDONLY)
+    try:
+        for n, row in enumerate(rows):
+            data = os.pread(fd, row_bytes, matrix.offset + int(row) * row_bytes)
+            out[n] = np.frombuffer(data, dtype=matrix.dtype).reshape(matrix.shape[1:])
+    finally:
+        os.close(fd)
+    return out
 
 
 class DocumentTexts(Mapping[str, str]):
