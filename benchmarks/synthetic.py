@@ -107,10 +107,10 @@ def seed_passages(corpus: Path = ROOT / "corpus") -> list[SeedPassage]:
     return seeds
 
 
-def vary(seed: SeedPassage, rng: np.random.Generator) -> str:
+def vary_sentences(seed: SeedPassage, rng: np.random.Generator) -> list[str]:
     """One varied copy of a seed passage: shuffled sentences, other numbers and places."""
     order = rng.permutation(len(seed.sentences))
-    text = " ".join(seed.sentences[i] for i in order)
+    sentences = [seed.sentences[i] for i in order]
 
     def number(match: re.Match[str]) -> str:
         digits = len(match.group())
@@ -120,26 +120,37 @@ def vary(seed: SeedPassage, rng: np.random.Generator) -> str:
     def place(_: re.Match[str]) -> str:
         return MUNICIPALITIES[int(rng.integers(len(MUNICIPALITIES)))]
 
-    text = _NUMBER.sub(number, text)
-    return _MUNICIPALITY.sub(place, text)
+    # Numbers first, then places, each in text order: the same draws as on the joined text.
+    sentences = [_NUMBER.sub(number, s) for s in sentences]
+    return [_MUNICIPALITY.sub(place, s) for s in sentences]
+
+
+def vary(seed: SeedPassage, rng: np.random.Generator) -> str:
+    return " ".join(vary_sentences(seed, rng))
+
+
+def synthetic_sentences(
+    n: int, seeds: list[SeedPassage], seed: int = 0
+) -> Iterator[tuple[str, list[str]]]:
+    """``n`` varied passages as (section, sentences), lazily: the seed corpus over and over."""
+    rng = np.random.default_rng(seed)
+    for i in range(n):
+        base = seeds[i % len(seeds)]
+        if i < len(seeds):  # the first copy is the real corpus itself
+            yield base.section, list(base.sentences)
+        else:
+            section = _MUNICIPALITY.sub(
+                lambda _: MUNICIPALITIES[int(rng.integers(len(MUNICIPALITIES)))], base.section
+            )
+            yield section, vary_sentences(base, rng)
 
 
 def synthetic_passages(
     n: int, seeds: list[SeedPassage], seed: int = 0
 ) -> Iterator[tuple[str, str]]:
-    """``n`` varied passages as (section, text), lazily: the seed corpus over and over."""
-    rng = np.random.default_rng(seed)
-    for i in range(n):
-        base = seeds[i % len(seeds)]
-        if i < len(seeds):  # the first copy is the real corpus itself
-            yield base.section, " ".join(base.sentences)
-        else:
-            yield (
-                _MUNICIPALITY.sub(
-                    lambda _: MUNICIPALITIES[int(rng.integers(len(MUNICIPALITIES)))], base.section
-                ),
-                vary(base, rng),
-            )
+    """``n`` varied passages as (section, text)."""
+    for section, sentences in synthetic_sentences(n, seeds, seed):
+        yield section, " ".join(sentences)
 
 
 def base_vectors(index_dir: Path = ROOT / ".vraagbaak" / "index") -> tuple[np.ndarray, str]:

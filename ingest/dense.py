@@ -7,11 +7,18 @@ HNSW (M=32) ≈0.4 ms at recall@10 ≥ 0.95. Pure latency crosses over at a few 
 but up to 20,000 vectors exact search stays within ~3 ms, is always right and needs no build
 (HNSW takes ~10 s for 20k vectors here, minutes for 1M), so exact is kept up to 20,000.
 
-Note that the service searches sentence vectors too (about 6.6 per passage), so the number
-that matters for the sentence side is sentences, not passages.
+Sentence vectors (about 6.6 per passage) get their own index once there are more than
+``exact_max`` of them: an inverted file with scalar-quantised codes
+(``choose_sentence_index``). It only proposes candidate sentences; the service re-scores the
+sentences of candidate passages exactly, so its codes may be lossy. IVF rather than HNSW because
+building a graph over 661k sentence vectors (100k passages) takes ~15 minutes on this machine
+against well under a minute for IVF, and SQ8 codes take a quarter of float32 memory
+(docs/scaling.md has the measurements).
 """
 
 from __future__ import annotations
+
+import math
 
 import faiss
 import numpy as np
@@ -22,6 +29,8 @@ HNSW_EF_CONSTRUCTION = 80
 # 512 reaches recall@10 ≥ 0.95 even on uniformly random vectors (the hardest case); e5-like
 # vectors reach it at 64 (10k) to 128 (100k) (docs/scaling.md) — lower it when latency matters.
 HNSW_EF_SEARCH = 512
+SENTENCE_NPROBE = 64  # recall@10 ≈ 0.95 against exact at 661k sentences, ≈2 ms
+SENTENCE_TRAINING_PER_LIST = 64
 
 
 def choose_dense_index(
@@ -78,3 +87,44 @@ def search_dense(index: faiss.Index, query: np.ndarray, k: int) -> tuple[np.ndar
         return scores, rows
     found = rows[0] >= 0
     return scores[0][found], rows[0][found]
+
+
+def choose_sentence_index(
+    n_vectors: int, dim: int, *, exact_max: int = EXACT_MAX_VECTORS, nprobe: int = SENTENCE_NPROBE
+) -> faiss.Index | None:
+    """An empty, untrained index for ``n_vectors`` sentence vectors, or None while exact search
+    over the plain matrix is cheap (up to ``exact_max``).
+
+    Above: ``IndexIVFScalarQuantizer`` with 8-bit codes, nlist ≈ √n, inner product.
+    """
+    if dim < 1:
+        raise ValueError(f"dim must be positive, got {dim}")
+    if n_vectors <= exact_max:
+        return None
+    nlist = max(1, min(round(math.sqrt(n_vectors)), n_vectors // 39))  # ≥ 39 points per list
+    index = faiss.IndexIVFScalarQuantizer(
+        faiss.IndexFlatIP(dim),
+        dim,
+        nlist,
+        faiss.ScalarQuantizer.QT_8bit,
+        faiss.METRIC_INNER_PRODUCT,
+    )
+    index.nprobe = min(nprobe, nlist)
+    return index
+
+
+def build_sentence_index(
+    vectors: np.ndarray, *, exact_max: int = EXACT_MAX_VECTORS, seed: int = 0
+) -> faiss.Index | None:
+    """``choose_sentence_index`` for ``vectors``, trained on a sample of them and filled."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if vectors.ndim != 2:
+        raise ValueError(f"expected a (n, dim) matrix, got shape {vectors.shape}")
+    index = choose_sentence_index(len(vectors), vectors.shape[1], exact_max=exact_max)
+    if index is None:
+        return None
+    sample = min(len(vectors), SENTENCE_TRAINING_PER_LIST * faiss.extract_index_ivf(index).nlist)
+    rows = np.sort(np.random.default_rng(seed).choice(len(vectors), sample, replace=False))
+    index.train(vectors[rows])
+    index.add(vectors)
+    return index

@@ -1,7 +1,9 @@
 """The index on disk: a directory of builds, one of which ``current`` points at.
 
-A build holds the manifest, documents, chunks, dense vectors (FAISS), sentence vectors and
-the BM25 index. A new build is written next to the old one and ``current`` is swapped with an
+A build holds the manifest, documents, chunks, dense vectors (FAISS), sentence vectors (with a
+FAISS index over them when there are many) and the BM25 index. Vector matrices are memory-mapped
+on load: the FAISS indexes hold what search needs, the matrices are only read row by row.
+A new build is written next to the old one and ``current`` is swapped with an
 atomic rename, so a crash mid-ingest leaves the previous index serving.
 """
 
@@ -14,6 +16,7 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -22,7 +25,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from ingest.dense import build_dense_index
+from ingest.dense import EXACT_MAX_VECTORS, build_dense_index, build_sentence_index
 from ingest.lexical import LexicalIndex
 from ingest.model import Chunk, DocumentInfo
 from vraagbaak.errors import EmbedderMismatchError, IndexCorruptError, IndexMissingError
@@ -31,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2
 CURRENT = "current"
+SENTENCE_INDEX = "sentences.faiss"  # only in builds with more sentences than exact_max_vectors
 BUILDS = "builds"
 KEEP_BUILDS = 2  # the current one and the one before, for a server still reading it
 
@@ -43,6 +47,8 @@ class IndexParams:
     overlap_sentences: int = 1
     embed_title: bool = True
     embed_sentences: bool = True
+    # Above this many vectors passages get HNSW and sentences an IVF index (ingest/dense.py).
+    exact_max_vectors: int = EXACT_MAX_VECTORS
 
 
 @dataclass
@@ -88,7 +94,8 @@ class Index:
     sentence_owner: np.ndarray  # (sentences, 2): chunk row, sentence number within the chunk
     lexical: LexicalIndex
     dense: faiss.Index
-    clean_texts: dict[str, str]  # by doc_id
+    clean_texts: Mapping[str, str]  # by doc_id
+    sentence_index: faiss.Index | None = None  # None: exact search over ``sentence_vectors``
     chunk_row: dict[str, int] = field(default_factory=dict)
     sentence_start: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     sentence_end: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
@@ -106,6 +113,12 @@ class Index:
 
     def sentence_rows_of(self, chunk_row: int) -> np.ndarray:
         return np.arange(self.sentence_start[chunk_row], self.sentence_end[chunk_row])
+
+    def sentence_cosines(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """Exact cosine of the sentences at ``rows``."""
+        if len(rows) == 0:
+            return np.zeros(0, dtype=np.float32)
+        return np.asarray(read_rows(self.sentence_vectors, rows) @ vector, dtype=np.float32)
 
     def best_sentence_per_chunk(
         self, sentence_scores: np.ndarray, fallback: np.ndarray
@@ -150,7 +163,12 @@ def write_index(
     np.save(staging / "passage_vectors.npy", passage_vectors.astype(np.float32))
     np.save(staging / "sentence_vectors.npy", sentence_vectors.astype(np.float32))
     np.save(staging / "sentence_owner.npy", sentence_owner.astype(np.int32))
-    faiss.write_index(build_dense_index(passage_vectors), str(staging / "dense.faiss"))
+    exact_max = manifest.params.exact_max_vectors
+    dense = build_dense_index(passage_vectors, exact_max=exact_max)
+    faiss.write_index(dense, str(staging / "dense.faiss"))
+    sentence_index = build_sentence_index(sentence_vectors, exact_max=exact_max)
+    if sentence_index is not None:
+        faiss.write_index(sentence_index, str(staging / SENTENCE_INDEX))
     (staging / "bm25").mkdir()
     lexical.save(staging / "bm25")
     # The manifest is written last: a build without one is incomplete by definition.
@@ -226,24 +244,62 @@ def load_index(index_dir: Path, embedder_name: str | None = None) -> Index:
     try:
         documents = [DocumentInfo(**row) for row in _read_jsonl(build / "documents.jsonl")]
         chunks = [_chunk_from_json(row) for row in _read_jsonl(build / "chunks.jsonl")]
-        passage_vectors = np.load(build / "passage_vectors.npy")
+        sentence_index_path = build / SENTENCE_INDEX
         return Index(
             path=build,
             manifest=manifest,
             documents={d.doc_id: d for d in documents},
             chunks=chunks,
-            passage_vectors=passage_vectors,
-            sentence_vectors=np.load(build / "sentence_vectors.npy"),
+            passage_vectors=np.load(build / "passage_vectors.npy", mmap_mode="r"),
+            sentence_vectors=np.load(build / "sentence_vectors.npy", mmap_mode="r"),
             sentence_owner=np.load(build / "sentence_owner.npy"),
             lexical=LexicalIndex.load(build / "bm25"),
             dense=faiss.read_index(str(build / "dense.faiss")),
-            clean_texts={
-                d.doc_id: (build / "texts" / f"{d.doc_id}.txt").read_text("utf-8")
-                for d in documents
-            },
+            clean_texts=DocumentTexts(build / "texts", [d.doc_id for d in documents]),
+            sentence_index=(
+                faiss.read_index(str(sentence_index_path)) if sentence_index_path.exists() else None
+            ),
         )
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise IndexCorruptError(index_dir, f"{exc.__class__.__name__}: {exc}") from exc
+
+
+def read_rows(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``matrix[rows]``; from a memory-mapped matrix with ``pread`` instead of through the map:
+    a page fault maps the pages around it too, so a few hundred answers reading a few rows each
+    would map most of a 1.4 GB sentence matrix into the server (docs/scaling.md)."""
+    if not isinstance(matrix, np.memmap) or matrix.filename is None:
+        return np.asarray(matrix[rows])
+    row_bytes = matrix.itemsize * int(np.prod(matrix.shape[1:]))
+    out = np.empty((len(rows), *matrix.shape[1:]), dtype=matrix.dtype)
+    fd = os.open(matrix.filename, os.O_RDONLY)
+    try:
+        for n, row in enumerate(rows):
+            data = os.pread(fd, row_bytes, matrix.offset + int(row) * row_bytes)
+            out[n] = np.frombuffer(data, dtype=matrix.dtype).reshape(matrix.shape[1:])
+    finally:
+        os.close(fd)
+    return out
+
+
+class DocumentTexts(Mapping[str, str]):
+    """The cleaned text of each document, read from the build when asked for: only the
+    document view and incremental ingest need whole texts, so they are not kept in memory."""
+
+    def __init__(self, directory: Path, doc_ids: list[str]) -> None:
+        self._directory = directory
+        self._doc_ids = frozenset(doc_ids)
+
+    def __getitem__(self, doc_id: str) -> str:
+        if doc_id not in self._doc_ids:
+            raise KeyError(doc_id)
+        return (self._directory / f"{doc_id}.txt").read_text("utf-8")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._doc_ids))
+
+    def __len__(self) -> int:
+        return len(self._doc_ids)
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:

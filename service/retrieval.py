@@ -1,4 +1,13 @@
-"""Hybrid search: dense passages and sentences (FAISS / e5) fused with Dutch BM25."""
+"""Hybrid search: dense passages and sentences (FAISS / e5) fused with Dutch BM25.
+
+Small indexes score every passage and every sentence exactly. Large ones ask approximate
+indexes for candidates — the passage index (HNSW) for the best ``candidates`` passages, the
+sentence index (IVF-SQ8) for the best ``sentence_candidates`` sentences — and give every other
+passage the lowest candidate score on that side; BM25 scores every passage (cheap, sparse).
+Weighted fusion min-max-normalises each side between its best and its ``candidates``-th best
+score and clips below, so a passage that is no candidate on a side scores 0 there, as it would
+with exact scores: fusing over all passages is fusing over the union of the candidates.
+"""
 
 from __future__ import annotations
 
@@ -44,6 +53,7 @@ class RetrievalConfig:
     dutch: FusionWeights = FusionWeights(dense=0.30, sentence=0.10, lexical=0.60)
     english: FusionWeights = FusionWeights(dense=0.45, sentence=0.40, lexical=0.15)
     candidates: int = 200
+    sentence_candidates: int = 800  # sentences the sentence index proposes (large indexes)
     rrf_k: int = 60
     expand_english: bool = True  # add Dutch glossary terms to English questions
 
@@ -76,6 +86,24 @@ class SearchHit:
         }
 
 
+class SentenceCosines:
+    """Cosine of the query with any sentence, by sentence row: looked up in ``every`` (all
+    sentences, small indexes) or computed exactly when asked for (large indexes)."""
+
+    def __init__(self, index: Index, vector: np.ndarray, every: np.ndarray | None = None) -> None:
+        self._index = index
+        self._vector = vector
+        self._every = every
+
+    def __getitem__(self, row: int) -> float:
+        if self._every is not None:
+            return float(self._every[row])
+        return float(self._index.sentence_cosines(np.array([row]), self._vector)[0])
+
+    def __len__(self) -> int:
+        return len(self._index.sentence_owner)
+
+
 @dataclass(frozen=True)
 class QueryScores:
     """Per-passage scores for one query, before fusion (the answerer reuses them)."""
@@ -83,7 +111,7 @@ class QueryScores:
     query_vector: np.ndarray
     dense: np.ndarray  # (passages,) cosine
     sentence: np.ndarray  # (passages,) best sentence cosine in each passage
-    sentence_all: np.ndarray  # (sentences,) cosine of every sentence
+    sentence_all: SentenceCosines  # cosine of any sentence, by sentence row
     lexical: np.ndarray  # (passages,) BM25
     language: str = "nl"
     expanded: str = ""  # the query as searched (English: with its Dutch glossary terms)
@@ -132,14 +160,32 @@ class HybridRetriever:
         expanded = self.expanded_query(query, language)
         vector = self.query_vector(expanded)
         dense = self.dense_scores(vector)
-        sentence_all = (
-            index.sentence_vectors @ vector
-            if len(index.sentence_vectors)
-            else np.zeros(0, dtype=np.float32)
-        )
-        sentence = index.best_sentence_per_chunk(sentence_all, fallback=dense)
+        if index.sentence_index is None:
+            every = (
+                np.asarray(index.sentence_vectors @ vector)
+                if len(index.sentence_vectors)
+                else np.zeros(0, dtype=np.float32)
+            )
+            sentence = index.best_sentence_per_chunk(every, fallback=dense)
+            sentence_all = SentenceCosines(index, vector, every)
+        else:
+            sentence = self.sentence_scores(vector, fallback=dense)
+            sentence_all = SentenceCosines(index, vector)
         lexical = index.lexical.scores(expanded)
         return QueryScores(vector, dense, sentence, sentence_all, lexical, language, expanded)
+
+    def sentence_scores(self, vector: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+        """Best sentence cosine per passage through the sentence index: the passages owning the
+        best ``sentence_candidates`` sentences get their best one, every other passage the
+        lowest score found (``fallback`` for passages without sentences)."""
+        index = self.index
+        assert index.sentence_index is not None
+        found, rows = search_dense(index.sentence_index, vector, self.config.sentence_candidates)
+        best = np.full(len(index.chunks), found.min() if len(found) else 0.0, dtype=np.float32)
+        np.maximum.at(best, index.sentence_owner[rows, 0], found)
+        without = index.sentence_end == index.sentence_start
+        best[without] = fallback[without]
+        return best
 
     def dense_scores(self, vector: np.ndarray) -> np.ndarray:
         """Cosine of every passage through the FAISS index: exact while small, HNSW when large

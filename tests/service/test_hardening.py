@@ -194,10 +194,10 @@ from ingest.pipeline import ingest
 from tests.fakes import HashingEmbedder
 
 real = index_module.build_dense_index
-def stalled(vectors):  # runs while the new build is being written aside
+def stalled(vectors, **options):  # runs while the new build is being written aside
     print("writing", flush=True)
     time.sleep(60)
-    return real(vectors)
+    return real(vectors, **options)
 index_module.build_dense_index = stalled
 ingest([Path(sys.argv[1])], Path(sys.argv[2]), HashingEmbedder())
 print("finished", flush=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ingest.pipeline import ingest
@@ -121,3 +122,116 @@ def test_dense_scores_come_from_faiss_also_when_the_index_is_hnsw(
     approximate = retriever.dense_scores(vector)
     assert approximate.argmax() == exact.argmax()
     assert approximate.max() == pytest.approx(exact.max(), abs=1e-5)
+
+
+WORDS = [
+    "gezin",
+    "jongere",
+    "mentor",
+    "buurtteam",
+    "regie",
+    "wachttijd",
+    "zorg",
+    "verwijzing",
+    "gemeente",
+    "jeugdhulp",
+    "traject",
+    "afspraak",
+    "school",
+    "ouders",
+    "netwerk",
+    "hulpverlener",
+    "rapportage",
+    "bereik",
+    "kosten",
+    "beleid",
+    "wijk",
+    "veiligheid",
+    "samenwerking",
+    "specialistisch",
+    "basishulp",
+    "aanmelding",
+    "evaluatie",
+    "doel",
+    "plan",
+    "gesprek",
+]
+
+
+def _varied_corpus(directory: Path, documents: int = 30, seed: int = 3) -> Path:
+    """Enough passages and sentences that a threshold of 0 gives the approximate indexes work."""
+    rng = np.random.default_rng(seed)
+    directory.mkdir(parents=True)
+    for d in range(documents):
+        paragraphs = []
+        for p in range(6):
+            sentences = [
+                " ".join(rng.choice(WORDS, size=8)).capitalize() + f" {d * 100 + p * 10 + s}."
+                for s in range(5)
+            ]
+            paragraphs.append(f"{p + 1}. Onderdeel {d}-{p}\n\n" + " ".join(sentences))
+        (directory / f"doc{d:02d}.txt").write_text(
+            f"Rapport {d}\n\n" + "\n\n".join(paragraphs), encoding="utf-8"
+        )
+    return directory
+
+
+def _engines(tmp_path: Path) -> tuple[Engine, Engine]:
+    from ingest.index import IndexParams
+
+    corpus = _varied_corpus(tmp_path / "corpus")
+    embedder = HashingEmbedder()
+    engines = []
+    for name, params in (("exact", IndexParams()), ("forced", IndexParams(exact_max_vectors=0))):
+        settings = Settings(corpus_dir=corpus, data_dir=tmp_path / name, embedder=embedder.name)
+        ingest([corpus], settings.index_dir, embedder, params)
+        engines.append(Engine.load(settings, embedder=embedder))
+    return engines[0], engines[1]
+
+
+QUERIES = [
+    "wachttijd gesprek gezin",
+    "regie buurtteam mentor",
+    "kosten beleid gemeente",
+    "samenwerking specialistisch basishulp",
+    "Onderdeel 7-3",
+    "jongere school ouders netwerk",
+]
+
+
+def test_the_large_index_path_agrees_with_the_exact_one(tmp_path: Path) -> None:
+    exact, forced = _engines(tmp_path)
+    assert forced.index.sentence_index is not None and exact.index.sentence_index is None
+    overlap = []
+    for query in QUERIES:
+        want = [h.chunk.id for h in exact.retriever.search(query, 5)]
+        got = [h.chunk.id for h in forced.retriever.search(query, 5)]
+        overlap.append(len(set(want) & set(got)) / 5)
+        assert got[0] == want[0], query
+    assert sum(overlap) / len(overlap) >= 0.8, overlap
+
+
+def test_sentence_cosines_are_exact_on_the_large_index_path(tmp_path: Path) -> None:
+    _, forced = _engines(tmp_path)
+    scores = forced.retriever.scores("wachttijd gesprek gezin")
+    index = forced.index
+    every = np.asarray(index.sentence_vectors) @ scores.query_vector
+    for row in (0, len(every) // 2, len(every) - 1):
+        assert scores.sentence_all[row] == pytest.approx(float(every[row]), abs=1e-6)
+    assert len(scores.sentence_all) == len(every)
+    assert scores.sentence.max() == pytest.approx(float(every.max()), abs=0.01)  # SQ8 codes
+
+
+def test_answers_on_the_large_index_path_are_well_cited(tmp_path: Path) -> None:
+    from service.answering.extractive import ExtractiveAnswerer
+
+    exact, forced = _engines(tmp_path)
+    for query in QUERIES[:3]:
+        expected = ExtractiveAnswerer(exact.retriever).answer(query)
+        answer = ExtractiveAnswerer(forced.retriever).answer(query)
+        assert not answer.refused and answer.citations
+        for citation in answer.citations:
+            chunk = forced.index.chunk(citation.chunk_id)
+            assert chunk is not None and citation.quote == chunk.text[citation.start : citation.end]
+            assert (citation.start, citation.end) in chunk.sentences
+        assert answer.answer == expected.answer, query
