@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -171,7 +172,7 @@ class ExtractiveAnswerer:
                 n = int(index.sentence_owner[sentence_row, 1])
                 start, end = hit.chunk.sentences[n]
                 text = hit.chunk.text[start:end]
-                if len(_WORD.findall(text)) < config.min_words:
+                if _words(text)[0] < config.min_words:
                     continue
                 terms = analyzer.term_set(text)
                 lexical = len(query_terms & terms) / len(query_terms) if query_terms else 0.0
@@ -193,7 +194,7 @@ class ExtractiveAnswerer:
         passed over for a shorter one: more passages cited, the answer still short)."""
         best = candidates[0].score
         chosen: list[_Candidate] = []
-        seen_words: list[set[str]] = []
+        seen_words: list[frozenset[str]] = []
         length = 0
         for candidate in candidates:
             if (
@@ -201,23 +202,31 @@ class ExtractiveAnswerer:
                 or candidate.score < best - self.config.margin
             ):
                 break
+            if sum(c.hit.chunk.id == candidate.hit.chunk.id for c in chosen) >= (
+                self.config.per_passage
+            ):
+                continue
             quote = candidate.quote
             if chosen and length + len(quote) > self.config.max_chars:
                 continue
-            words = set(_WORD.findall(quote.lower()))
+            words = _words(quote)[1]
             if any(
                 len(words & other) / max(1, min(len(words), len(other))) > self.config.redundancy
                 for other in seen_words
-            ):
-                continue
-            if sum(c.hit.chunk.id == candidate.hit.chunk.id for c in chosen) >= (
-                self.config.per_passage
             ):
                 continue
             chosen.append(candidate)
             seen_words.append(words)
             length += len(quote)
         return chosen
+
+
+@lru_cache(maxsize=200_000)
+def _words(text: str) -> tuple[int, frozenset[str]]:
+    """How many words ``text`` has, and which (lower case); remembered, as the same sentences
+    come back question after question."""
+    found = _WORD.findall(text.lower())
+    return len(found), frozenset(found)
 
 
 def _citation(n: int, hit: SearchHit, start: int, end: int, score: float | None = None) -> Citation:
