@@ -42,3 +42,17 @@ def test_vectors_are_memory_mapped_and_texts_read_on_demand(small_settings) -> N
     np.testing.assert_allclose(
         index.sentence_cosines(rows, vector), index.sentence_vectors[rows] @ vector, rtol=1e-6
     )
+
+
+def test_rows_stay_readable_after_the_build_is_removed(small_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A server still on a build that two later ingests removed keeps answering from it."""
+    import shutil
+
+    copy = tmp_path / "index"
+    shutil.copytree(small_settings.index_dir, copy, symlinks=True)
+    index = load_index(copy)
+    rows = index.sentence_rows_of(0)
+    vector = index.passage_vectors[0]
+    before = index.sentence_cosines(rows, vector)
+    shutil.rmtree(index.path)
+    np.testing.assert_array_equal(index.sentence_cosines(rows, vector), before)
