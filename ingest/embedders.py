@@ -117,7 +117,10 @@ class SentenceTransformerEmbedder:
                 f"{exc.__class__.__name__}: {exc} — give a local model folder, or a hub name "
                 "on a machine that can download it",
             ) from exc
-        dimension = self._model.get_sentence_embedding_dimension()
+        # renamed in sentence-transformers 5; older versions only have the first name
+        dimension = getattr(
+            self._model, "get_embedding_dimension", self._model.get_sentence_embedding_dimension
+        )()
         self.dimension = int(dimension or 0)
         self._prefixes = "e5" in model.lower()
 
