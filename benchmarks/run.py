@@ -681,7 +681,9 @@ def markdown(
         f"**Machine:** {machine['nproc']} CPUs (`nproc`), {machine['cpu']}, "
         f"{machine['memory']}, {machine['os']}, Python {machine['python']}. "
         f"**Load average** (1, 5, 15 min) at the start: {machine['load_start']}; at the end: "
-        f"{machine['load_end']} — other jobs shared the machine, so latencies are noisy. "
+        f"{machine['load_end']} (the benchmark's own ingest and clients count in it). This "
+        "virtual machine's speed drifts by 10–20 % over minutes, so compare figures within "
+        "one run, not across runs. "
         f"Environment (inherited by the server): {machine['threads']}.",
         "",
     ]
