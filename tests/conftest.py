@@ -15,7 +15,7 @@ from vraagbaak.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
-SHARED_PDF = ROOT.parent / "shared" / "pdf" / "parkeerverordening-heerlen-2025.pdf"
+REAL_PDF = ROOT / "tests" / "fixtures" / "parkeerverordening-heerlen-2025.pdf"
 
 SMALL_CORPUS = {
     "jim.txt": """Samenwerking in de JIM-aanpak

@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 from ingest.cleaning import PAGE_SEPARATOR, CleanText, clean_pages, normalise_for_match
 from ingest.loaders import load_document
 from ingest.model import PageText
+from tests.conftest import REAL_PDF
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"
-SHARED_PDF = ROOT.parent / "shared" / "pdf" / "parkeerverordening-heerlen-2025.pdf"
 BULLET_GLYPHS = "•▪\uf0b7\uf0a7\uf0a2-*–—"
 
 
@@ -130,7 +130,7 @@ def test_footnote_beside_page_numbers_is_kept() -> None:
 
 
 def test_real_pdf_loses_its_running_header_and_keeps_pages() -> None:
-    result = clean_pages(load_document(SHARED_PDF).pages)
+    result = clean_pages(load_document(REAL_PDF).pages)
 
     assert "Pagina" not in result.text
     definition = result.text.index("deelautoplaats: parkeerplaats aangewezen")

@@ -9,10 +9,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from ingest.loaders import SUPPORTED_SUFFIXES, load_document
+from tests.conftest import REAL_PDF
 from vraagbaak.errors import DocumentLoadError
-
-SHARED_PDF_DIR = Path(__file__).resolve().parents[3] / "shared" / "pdf"
-SHARED_PDF = SHARED_PDF_DIR / "parkeerverordening-heerlen-2025.pdf"
 
 
 def make_report_pdf(path: Path, pages: int = 3) -> Path:
@@ -50,7 +48,7 @@ def test_pdf_has_one_numbered_page_per_page_and_its_metadata(report_pdf: Path) -
 
 
 def test_real_pdf_keeps_its_pages() -> None:
-    document = load_document(SHARED_PDF)
+    document = load_document(REAL_PDF)
 
     assert [page.number for page in document.pages] == list(range(1, 8))
     assert "deelautoplaats" in document.pages[1].text

@@ -8,10 +8,10 @@ from ingest.cleaning import clean_pages
 from ingest.loaders import load_document
 from ingest.model import PageText, Section
 from ingest.structure import find_sections
+from tests.conftest import REAL_PDF
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"
-SHARED_PDF = ROOT.parent / "shared" / "pdf" / "parkeerverordening-heerlen-2025.pdf"
 
 BODY = (
     "Dit is een gewone alinea met genoeg tekst om als lopende tekst te gelden, zodat de regel "
@@ -132,7 +132,7 @@ def test_empty_text_has_no_sections() -> None:
 
 
 def test_real_pdf_articles() -> None:
-    text = clean_pages(load_document(SHARED_PDF).pages).text
+    text = clean_pages(load_document(REAL_PDF).pages).text
     sections = find_sections(text)
     found = [s.heading for s in sections]
 

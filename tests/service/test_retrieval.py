@@ -11,7 +11,7 @@ from ingest.pipeline import ingest
 from service.engine import Engine
 from service.glossary import Glossary
 from service.retrieval import FusionWeights, RetrievalConfig, VraagbaakRetriever
-from tests.conftest import SHARED_PDF
+from tests.conftest import REAL_PDF
 from tests.fakes import HashingEmbedder
 from vraagbaak.settings import Settings
 
@@ -93,11 +93,9 @@ def test_the_save_passage_is_in_the_top_three(
 
 @pytest.mark.integration
 def test_a_pdf_definition_comes_back_with_its_page(tmp_path: Path, real_embedder) -> None:  # type: ignore[no-untyped-def]
-    if not SHARED_PDF.exists():
-        pytest.skip(f"{SHARED_PDF} is not there")
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / SHARED_PDF.name).write_bytes(SHARED_PDF.read_bytes())
+    (corpus / REAL_PDF.name).write_bytes(REAL_PDF.read_bytes())
     settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "data")
     ingest([corpus], settings.index_dir, real_embedder)
     hits = Engine.load(settings, embedder=real_embedder).retriever.search(

@@ -166,3 +166,19 @@ def test_static_files_are_served(client: TestClient) -> None:
     page = client.get("/faq")
     assert page.status_code == 200 and '<script src="/static/faq.js"' in page.text
     assert "<script>" not in page.text
+
+
+def test_entry_numbers_beyond_sqlite_are_a_422(client: TestClient) -> None:
+    """Found by the schemathesis run: an id too large for SQLite was a 500."""
+    client.post("/api/faq/sets", json={"name": "S"})
+    huge = 2**70
+    for method, path in (
+        ("GET", f"/api/faq/sets/S/entries/{huge}"),
+        ("POST", f"/api/faq/sets/S/entries/{huge}/approve"),
+        ("POST", f"/api/faq/sets/S/entries/{huge}/unapprove"),
+        ("DELETE", f"/api/faq/sets/S/entries/{huge}"),
+        ("PATCH", "/api/faq/sets/S/entries/0"),
+    ):
+        response = client.request(method, path, json={} if method == "PATCH" else None)
+        assert response.status_code == 422, (method, path, response.text)
+        assert "entry_id" in response.text
