@@ -33,6 +33,7 @@ from vraagbaak.errors import EmbedderMismatchError, IndexCorruptError, IndexMiss
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2
+HEADINGS_VERSION = 2
 CURRENT = "current"
 SENTENCE_INDEX = "sentences.faiss"  # only in builds with more sentences than exact_max_vectors
 BUILDS = "builds"
@@ -49,6 +50,9 @@ class IndexParams:
     embed_sentences: bool = True
     # Above this many vectors passages get HNSW and sentences an IVF index (ingest/dense.py).
     exact_max_vectors: int = EXACT_MAX_VECTORS
+    # Version of the heading rules (ingest/structure.py): raising it re-processes every
+    # document at the next ingest, so passages get the corrected section paths.
+    headings: int = HEADINGS_VERSION
 
 
 @dataclass
@@ -69,7 +73,8 @@ class Manifest:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Manifest:
         data = dict(data)
-        data["params"] = IndexParams(**data.get("params", {}))
+        # Manifests from before `headings` was recorded were built with version 1.
+        data["params"] = IndexParams(**({"headings": 1} | data.get("params", {})))
         return cls(**data)
 
 

@@ -82,6 +82,9 @@ def find_sections(text: str) -> list[Section]:
     chapters = _has_chapter_numbering(candidates)
     sections: list[Section] = []
     stack: list[tuple[int, _Candidate]] = []  # (level, heading) from the top level down
+    # The chapter number an unnumbered heading turned out to have: that of the first "N.x"
+    # heading under it ("Inleiding" above "1.2 …" is chapter 1; "2.1 …" cannot be in it).
+    chapter_of: dict[int, int] = {}
     in_summary = False
     for candidate in candidates:
         name = _name(candidate.text)
@@ -90,8 +93,14 @@ def find_sections(text: str) -> list[Section]:
         if name in _OPENING_NAMES or name in _BACK_MATTER:
             in_summary = False
         level = _level(candidate, stack, chapters=chapters, in_summary=in_summary)
-        while stack and (stack[-1][0] >= level or _not_an_ancestor(stack[-1][1], candidate)):
+        while stack and (
+            stack[-1][0] >= level or _not_an_ancestor(stack[-1][1], candidate, chapter_of)
+        ):
             stack.pop()
+        if candidate.kind == "numbered" and len(candidate.number) > 1:
+            for _, heading in stack:
+                if heading.kind != "numbered":
+                    chapter_of.setdefault(heading.start, candidate.number[0])
         stack.append((level, candidate))
         sections.append(
             Section(
@@ -176,11 +185,17 @@ def _is_appendix(heading: _Candidate) -> bool:
     return first_word in {"bijlage", "bijlagen", "appendix", "annex"}
 
 
-def _not_an_ancestor(parent: _Candidate, child: _Candidate) -> bool:
-    """A numbered heading only nests under headings whose number is a prefix of its own."""
-    if child.kind != "numbered" or parent.kind != "numbered" or len(child.number) <= 1:
+def _not_an_ancestor(parent: _Candidate, child: _Candidate, chapter_of: dict[int, int]) -> bool:
+    """A numbered "N.x" heading nests only under a heading numbered as a prefix of its own, or
+    an unnumbered one of chapter N — never under a summary: when extraction lost a chapter's
+    title or number, "2.1 …" stands alone rather than under the previous chapter's title."""
+    if child.kind != "numbered" or len(child.number) <= 1:
         return False
-    return child.number[: len(parent.number)] != parent.number
+    if parent.kind == "numbered":
+        return child.number[: len(parent.number)] != parent.number
+    if _name(parent.text) in _SUMMARY_NAMES:
+        return True
+    return chapter_of.get(parent.start, child.number[0]) != child.number[0]
 
 
 def _has_chapter_numbering(candidates: list[_Candidate]) -> bool:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
 from ingest import index as index_module
-from ingest.index import current_build, load_index
+from ingest.index import HEADINGS_VERSION, current_build, load_index
 from ingest.pipeline import ingest
 from tests.fakes import HashingEmbedder
 from vraagbaak.errors import EmbedderMismatchError, IndexMissingError, VraagbaakError
@@ -42,6 +43,22 @@ def test_reingest_without_changes_embeds_nothing(small_corpus: Path, tmp_path: P
     assert not report.changed
     assert embedder.count == embedded
     assert current_build(tmp_path / "index") == first_build
+
+
+def test_an_index_from_older_heading_rules_is_reprocessed(
+    small_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder
+) -> None:
+    ingest([small_corpus], tmp_path / "index", fake_embedder)
+    manifest_path = current_build(tmp_path / "index") / "manifest.json"  # type: ignore[operator]
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    del manifest["params"]["headings"]  # as written before the field existed
+    manifest_path.write_text(json.dumps(manifest), "utf-8")
+    assert load_index(tmp_path / "index").manifest.params.headings == 1
+
+    report = ingest([small_corpus], tmp_path / "index", fake_embedder)
+
+    assert sorted(report.indexed) == ["buurtteams.txt", "jim.txt"]
+    assert load_index(tmp_path / "index").manifest.params.headings == HEADINGS_VERSION
 
 
 def test_added_changed_and_removed_files_are_found(

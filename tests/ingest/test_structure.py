@@ -127,6 +127,25 @@ def test_numbered_points_without_chapters_nest_under_named_sections() -> None:
     assert sections[2].path == ("Samenvatting", "2. Visie")
 
 
+def test_numbered_subsections_leave_a_chapter_whose_title_was_lost() -> None:
+    # As extracted from 002: chapter 2's title is missing, and "1.1" comes before the
+    # chapter title "Inleiding" (printed beside it), right after the summary.
+    text = "\n".join(
+        [
+            "Samenvatting", BODY, "1.1 Waarom dit onderzoek?", BODY, "Inleiding", BODY,
+            "1.2 Potentieel werkzame elementen", BODY, "2.1 Onderzoeksopzet", BODY,
+            "2.2 Procedure werving", BODY, "Resultaten", BODY, "3.2 Randvoorwaarden", BODY,
+        ]
+    )  # fmt: skip
+    paths = {s.heading: s.path for s in find_sections(text)}
+
+    assert paths["1.1 Waarom dit onderzoek?"] == ("1.1 Waarom dit onderzoek?",)
+    assert paths["1.2 Potentieel werkzame elementen"][0] == "Inleiding"
+    assert paths["2.1 Onderzoeksopzet"] == ("2.1 Onderzoeksopzet",)
+    assert paths["2.2 Procedure werving"] == ("2.2 Procedure werving",)
+    assert paths["3.2 Randvoorwaarden"] == ("Resultaten", "3.2 Randvoorwaarden")
+
+
 def test_empty_text_has_no_sections() -> None:
     assert find_sections("") == []
 
@@ -185,3 +204,9 @@ def test_corpus_subsection_paths() -> None:
     assert by_heading["3.5. Leerprocessen"].path == ("3. Literatuurstudie", "3.5. Leerprocessen")
     assert by_heading["6.4. Aanbevelingen"].level == 2
     assert "1 SWT met generalistisch profiel" not in by_heading
+
+    paths = {s.heading: s.path for s in corpus_sections("002_046c0404f7c2ee17.txt")}
+    methods = paths["2.2.1 Deelnemende gemeenten en respondenten"]
+    assert methods[0] == "2.2 Procedure werving organisaties"
+    assert paths["3.2.2 Gezamenlijke huisvesting"][0] == "Resultaten"
+    assert paths["7.2 Bijlage 2: Context"] == ("7.2 Bijlage 2: Context",)
