@@ -46,6 +46,9 @@ Later, on a quiet machine, one question of 22 / 37 tokens (a Dutch / an English 
 threads (one in brackets): ort-q4 3.7 / 5.7 ms (6.0 / 9.6), ort-q8 3.2 / 4.6 ms (5.1 / 7.7);
 ort-q8 min cosine 0.9997.
 
+Rejected: int8 activations per tensor (ORT ``DynamicQuantizeMatMul``), ≈ 30 % faster still,
+moves the answers even with SmoothQuant (evals/EXPERIMENTS.md).
+
 Run ``python benchmarks/e5_runtime.py`` for the current numbers.
 """
 
