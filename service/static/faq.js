@@ -44,6 +44,8 @@
     }
     return fetch(url, options).then(function (response) {
       if (response.status === 401 && !retried) {
+        // Requests sent together all fail without a key: the first one asks, the rest reuse.
+        if (storedKey() && storedKey() !== key) { return api(method, url, body, true); }
         var entered = window.prompt("API key (scope faq), from `vraagbaak keys create --scope faq`:");
         if (entered) {
           try { sessionStorage.setItem(KEY_STORE, entered.trim()); } catch (e) { /* ignore */ }
@@ -62,6 +64,32 @@
   }
 
   function failed(error) { show(error.message || String(error), true); }
+
+  // An export link is a plain download, unless the trainer entered a key: a link can't send
+  // it, so the export is fetched with it and handed to the browser as a file.
+  function downloadWithKey(event) {
+    var key = storedKey();
+    if (!key) { return; }
+    event.preventDefault();
+    var link = event.currentTarget;
+    fetch(link.href, { headers: { "Authorization": "Bearer " + key } }).then(function (response) {
+      if (!response.ok) {
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          throw new Error((data && data.detail) || "Export failed (" + response.status + ")");
+        });
+      }
+      var named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+      return response.blob().then(function (blob) {
+        var save = document.createElement("a");
+        save.href = URL.createObjectURL(blob);
+        save.download = named ? named[1] : "export";
+        document.body.appendChild(save);
+        save.click();
+        document.body.removeChild(save);
+        setTimeout(function () { URL.revokeObjectURL(save.href); }, 10000);
+      });
+    }).catch(failed);
+  }
 
   function busy(button, promise) {
     button.disabled = true;
@@ -243,6 +271,9 @@
   }
 
   function init() {
+    ["md", "csv", "json", "evalset"].forEach(function (format) {
+      $("export-" + format).addEventListener("click", downloadWithKey);
+    });
     $("set-select").addEventListener("change", function (event) {
       state.entry = null;
       $("editor").hidden = true;

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from evals.goldset import load_goldset
 from service.api.app import create_app
@@ -27,6 +30,21 @@ CHROMIUM = Path("/usr/bin/chromium")
 def server(settings: Settings, engine: Engine) -> Iterator[str]:
     app = create_app(settings, engine=engine, assistant=Assistant(engine, refusal=REFUSAL))
     install_faq(app, settings)
+    yield from _serve(app)
+
+
+@pytest.fixture
+def keyed_server(settings: Settings, engine: Engine) -> Iterator[tuple[str, str]]:
+    """A server run with --require-keys, and a key of scope faq for it."""
+    settings = settings.model_copy(update={"require_api_keys": True})
+    app = create_app(settings, engine=engine, assistant=Assistant(engine, refusal=REFUSAL))
+    install_faq(app, settings)
+    _, key = app.state.key_store.create("faq", name="trainer")
+    for url in _serve(app):
+        yield url, key
+
+
+def _serve(app: FastAPI) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -43,17 +61,21 @@ def server(settings: Settings, engine: Engine) -> Iterator[str]:
     thread.join(timeout=10)
 
 
+def _chromium(playwright: Any) -> Any:
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    )
+
+
 def test_trainer_flow_in_the_browser(server: str, tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         pytest.skip("Chromium is not installed at /usr/bin/chromium")
     sync_api = pytest.importorskip("playwright.sync_api")
     errors: list[str] = []
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = _chromium(playwright)
         page = browser.new_page(accept_downloads=True)
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.on(
@@ -148,3 +170,34 @@ def test_trainer_flow_in_the_browser(server: str, tmp_path: Path) -> None:
         browser.close()
     assert errors == []
     assert all(url.startswith(server) for url in requested)
+
+
+def test_exports_download_with_the_trainers_key(keyed_server: tuple[str, str]) -> None:
+    """With --require-keys the page asks for a key once; the export links then send it."""
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    server, key = keyed_server
+    prompts: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        prompts.append(dialog.message)
+        dialog.accept(key)
+
+    with sync_api.sync_playwright() as playwright:
+        browser = _chromium(playwright)
+        page = browser.new_page(accept_downloads=True)
+        page.on("dialog", answer)
+        page.goto(f"{server}/faq")
+        page.fill("#set-name", "Sleutelset")
+        page.click("#create-set button[type=submit]")
+        sync_api.expect(page.locator("#set-title")).to_have_text("Sleutelset")
+
+        with page.expect_download() as download:
+            page.click("#export-json")
+        exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+        filename = download.value.suggested_filename
+        browser.close()
+    assert len(prompts) == 1 and "faq" in prompts[0]
+    assert exported["set"]["name"] == "Sleutelset"
+    assert filename.endswith(".json")
