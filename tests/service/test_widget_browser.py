@@ -159,6 +159,27 @@ def site(real_index_settings: Settings) -> Iterator[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
+def keyed_site(real_index_settings: Settings) -> Iterator[dict[str, Any]]:
+    """A service run with --require-keys; the host page embeds the widget with an ask key
+    bound to its origin (what `vraagbaak keys create --scope ask --origin …` prints)."""
+    from service.security.keys import KeyStore
+
+    host = _PageServer()
+    settings = real_index_settings.model_copy(
+        update={"cors_origins": [host.origin], "require_api_keys": True}
+    )
+    _, key = KeyStore(settings.database_path).create("ask", name="intranet", origins=[host.origin])
+    service = _Service(settings)
+    host.pages["/"] = HOST_PAGE.format(api=service.origin, attrs=f'api-key="{key}"')
+    host.pages["/without-key"] = HOST_PAGE.format(api=service.origin, attrs="")
+    try:
+        yield {"host": host}
+    finally:
+        service.close()
+        host.close()
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(
@@ -269,6 +290,24 @@ def test_answer_streams_and_citation_opens_the_highlighted_quote(site: dict, pag
     # and shown inside its surrounding context
     context = page.locator("vraagbaak-chat .viewer .context").inner_text()
     assert len(context) > len(quote)
+    assert page.errors == []
+
+
+def test_api_key_attribute_opens_a_service_that_requires_keys(keyed_site: dict, page: Any) -> None:
+    page.goto(keyed_site["host"].url())
+
+    answer = ask(page, ANSWERABLE)
+
+    assert "error" not in (answer.get_attribute("class") or "")
+    data = stored_answers(page)[-1]
+    assert not data["refused"] and data["citations"], data
+    answer.locator("button.cite[data-n='1']").first.click()  # the passage, with the key too
+    page.locator("vraagbaak-chat .viewer mark").wait_for(state="visible")
+
+    page.goto(keyed_site["host"].url("/without-key"))
+    refused = ask(page, ANSWERABLE)
+    assert "error" in (refused.get_attribute("class") or "")
+    assert "Authorization: Bearer" in refused.inner_text()
     assert page.errors == []
 
 
