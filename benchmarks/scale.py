@@ -539,8 +539,8 @@ min-max-normalises between the best and the 200th-best score and clips below, so
 there, as it would with exact scores — fusing the per-passage arrays is fusing over the union
 of the candidates (≈2 ms at 100k). The answerer's exact sentence cosines
 (`QueryScores.sentence_all`) are computed on demand for the few dozen sentences of the top
-passages, from the memory-mapped float32 matrix. Small indexes — the real corpus, 660 passages
-and 6,206 sentences — keep the exact path: `vraagbaak eval run` gives identical per-question
+passages, from the memory-mapped float32 matrix. Small indexes — the real corpus, ≈ 660 passages
+and 6,200 sentences — keep the exact path: `vraagbaak eval run` gives identical per-question
 results before and after.
 
 Sentence index, one-off sweep on 661k perturbed e5 sentence vectors (the sentence count of
@@ -571,7 +571,7 @@ above ~100k passages embedding must move to a GPU or many workers whatever the i
 One 2-core machine therefore serves ~100k passages well: the end-to-end section above
 measures `vraagbaak serve` at ≈1.8 GB peak with search p95 ≈20 ms (≈50 ms with the query
 embedding). Of those 1.8 GB ≈0.8 GB is the e5 model and runtime (what a server with the
-660-passage corpus takes too; 0.94 GB peak while loading it); the 100k index adds ≈1 GB:
+≈ 660-passage corpus takes too; 0.94 GB peak while loading it); the 100k index adds ≈1 GB:
 passage HNSW 181 MB, sentence IVF-SQ8 370 MB, Python `Chunk` objects 314 MB, BM25, sentence
 owners and lookups the rest. The matrices on disk (1.4 GB of float32 sentence vectors) stay
 out of memory: memory-mapped, and the answerer reads its few rows with `pread`. At 1M that

@@ -33,7 +33,7 @@ from vraagbaak.errors import EmbedderMismatchError, IndexCorruptError, IndexMiss
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2
-HEADINGS_VERSION = 2
+HEADINGS_VERSION = 3
 CURRENT = "current"
 SENTENCE_INDEX = "sentences.faiss"  # only in builds with more sentences than exact_max_vectors
 BUILDS = "builds"

@@ -30,6 +30,9 @@ _TOP_KEYWORDS = frozenset(
     {"hoofdstuk", "afdeling", "deel", "chapter", "part", "bijlage", "appendix", "annex"}
 )
 _TOC_PAGE_NUMBER = re.compile(r"(?:\.{2,}|…+|\t)\s*\d{1,3}$")
+_TABLE_CAPTION = re.compile(r"(tabel|table)\s+\d+", re.IGNORECASE)
+_CELL_LINES = 3  # title-like lines this close below a table caption are its header cells
+_REPEAT_LINES = 6  # a title-like line recurring this close is a table label
 _CAPTION = re.compile(r"(figuur|tabel|grafiek|figure|table|bron|source|noot|foto)\b", re.IGNORECASE)
 
 # Section names that stand alone in reports; matched case-insensitively, ignoring a final colon.
@@ -78,7 +81,7 @@ class _Candidate:
 
 def find_sections(text: str) -> list[Section]:
     """Headings in ``text`` in document order, each with its level and enclosing headings."""
-    candidates = _without_odd_chapter_numbers(_without_toc_entries(list(_candidates(text))))
+    candidates = _without_odd_chapter_numbers(_without_toc_entries(_candidates(text)))
     chapters = _has_chapter_numbering(candidates)
     sections: list[Section] = []
     stack: list[tuple[int, _Candidate]] = []  # (level, heading) from the top level down
@@ -226,15 +229,36 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
         start += len(line) + 1
 
 
-def _candidates(text: str) -> Iterator[_Candidate]:
+def _candidates(text: str) -> list[_Candidate]:
     lines = list(_lines(text))
+    found: list[tuple[int, _Candidate]] = []  # (line number among non-empty lines, heading)
+    caption_at = -_CELL_LINES - 1
     for index, (start, line) in enumerate(lines):
+        if _TABLE_CAPTION.match(line):
+            caption_at = index
         if len(line) > _MAX_HEADING_CHARS:
             continue
         following = lines[index + 1][1] if index + 1 < len(lines) else ""
         candidate = _classify(start, line, following)
-        if candidate is not None:
-            yield candidate
+        if candidate is None:
+            continue
+        if candidate.kind != "title":
+            caption_at = -_CELL_LINES - 1  # a real heading: whatever was captioned has ended
+        elif index - caption_at <= _CELL_LINES:
+            continue  # a header cell of the table just captioned ("JIM’s Professionals")
+        found.append((index, candidate))
+    return [c for n, c in found if not _repeated_title(n, c, found)]
+
+
+def _repeated_title(index: int, candidate: _Candidate, found: list[tuple[int, _Candidate]]) -> bool:
+    """A title-like line that recurs a few lines away is a table's column or row label."""
+    return candidate.kind == "title" and any(
+        other is not candidate
+        and other.kind == "title"
+        and abs(n - index) <= _REPEAT_LINES
+        and _name(other.text) == _name(candidate.text)
+        for n, other in found
+    )
 
 
 def _classify(start: int, line: str, following: str) -> _Candidate | None:

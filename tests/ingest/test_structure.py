@@ -104,6 +104,32 @@ def test_table_cells_are_not_headings() -> None:
     assert headings(text) == []
 
 
+def test_header_cells_under_a_table_caption_are_not_headings() -> None:
+    # As extracted from 001: the column headers stand alone above long cells.
+    text = "\n".join(
+        [
+            "Resultaten", BODY, "Tabel 7: Wederzijdse verwachtingen", "JIM’s Professionals", BODY,
+            "Tabel 2 Aantal respondenten", "2.3.1 Dataverzameling", "Verzameling van documenten",
+            BODY,
+        ]
+    )  # fmt: skip
+
+    assert headings(text) == [
+        "Resultaten", "2.3.1 Dataverzameling", "Verzameling van documenten"
+    ]  # fmt: skip
+
+
+def test_a_title_line_recurring_close_by_is_a_table_label() -> None:
+    text = "\n".join(
+        [
+            "Resultaten", BODY, "Volgens professionals", BODY, "Volgens professionals", BODY,
+            "Taken van de JIM", BODY,
+        ]
+    )  # fmt: skip
+
+    assert headings(text) == ["Resultaten", "Taken van de JIM"]
+
+
 def test_table_of_contents_entries_are_skipped() -> None:
     text = "\n".join(["Inhoud", "Inleiding", "Methode", "", "Inleiding", BODY, "Methode", BODY])
     sections = find_sections(text)
@@ -210,3 +236,6 @@ def test_corpus_subsection_paths() -> None:
     assert methods[0] == "2.2 Procedure werving organisaties"
     assert paths["3.2.2 Gezamenlijke huisvesting"][0] == "Resultaten"
     assert paths["7.2 Bijlage 2: Context"] == ("7.2 Bijlage 2: Context",)
+
+    cells = {"JIM’s Professionals", "JIM’s", "Volgens professionals"}
+    assert not cells & {s.heading for s in corpus_sections("001_2dee6ced833473bc.txt")}
