@@ -148,10 +148,13 @@ class Report:
     def add(
         self, section: str, measure: str, value: float, unit: str, key: str = "", digits: int = 2
     ) -> None:
-        text = "–" if math.isnan(value) else f"{value:,.{digits}f} {unit}".strip()
-        self.rows.append((section, measure, text))
         if key:
             self.values[key] = value
+        text = "–" if math.isnan(value) else f"{value:,.{digits}f} {unit}".strip()
+        self.add_text(section, measure, text)
+
+    def add_text(self, section: str, measure: str, text: str) -> None:
+        self.rows.append((section, measure, text))
         print(f"  {measure:<58} {text}", flush=True)
 
     def merge(self, other: Report) -> None:
@@ -236,8 +239,7 @@ def bench_ingest(corpus: Path, data_dir: Path, report: Report) -> Any:
         )
 
     section = "Ingest"
-    report.add(section, "documents / passages / sentences", math.nan, "")
-    report.rows[-1] = (
+    report.add_text(
         section,
         "documents / passages / sentences",
         f"{cold.documents} / {cold.passages:,} / {cold.sentences:,}",
