@@ -23,6 +23,21 @@ from vraagbaak.settings import Settings
 logger = logging.getLogger(__name__)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# A question after a quantity, and what gives one: digits (not a leading section number such
+# as "1.1.") or a number word.
+_QUANTITY_QUESTION = re.compile(
+    r"\b(hoeveel|hoe groot|hoe vaak|welk percentage|welk cijfer|how many|how much|how often|"
+    r"how large|how big|what percentage|what share)\b",
+    re.IGNORECASE,
+)
+_SECTION_NUMBER = re.compile(r"\s*(?:\d{1,2}(?:\.\d{1,2})*\.|\d{1,2}(?:\.\d{1,2})+)\s")
+_NUMBER = re.compile(
+    r"\d|\b(één|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|"
+    r"vijftien|zestien|zeventien|achttien|negentien|twintig|dertig|veertig|vijftig|honderd|"
+    r"duizend|kwart|helft|meerderheid|one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve|twenty|hundred|thousand|half|quarter|majority)\b",
+    re.IGNORECASE,
+)
 _WARNED: set[str] = set()  # embedders already told that the refusal model doesn't fit them
 
 
@@ -33,6 +48,7 @@ class AnswerConfig:
     max_chars: int = 600  # quotes after the first are added only while the answer fits
     min_words: int = 5  # shorter sentences (headings, cells) are not quoted
     question_penalty: float = 1.0  # a sentence that asks (interview guides) answers nothing
+    number_bonus: float = 0.3  # "hoeveel …?": a sentence that gives a number comes first
     margin: float = 0.3  # sentences within this of the best one are kept
     semantic_weight: float = 0.55
     lexical_weight: float = 0.25
@@ -162,6 +178,7 @@ class ExtractiveAnswerer:
         index = self.retriever.index
         analyzer = index.lexical.analyzer
         query_terms = analyzer.term_set(scores.expanded or question)
+        quantity = bool(_QUANTITY_QUESTION.search(question))
         top = float(fused.max()) if len(fused) else 1.0
         config = self.config
         candidates = []
@@ -186,6 +203,8 @@ class ExtractiveAnswerer:
                 )
                 if text.rstrip().endswith("?"):
                     score -= config.question_penalty
+                elif quantity and _gives_number(text):
+                    score += config.number_bonus
                 candidates.append(_Candidate(hit, n, start, end, semantic, lexical, score))
         candidates.sort(key=lambda c: c.score, reverse=True)
         return candidates
@@ -229,6 +248,11 @@ def _words(text: str) -> tuple[int, frozenset[str]]:
     come back question after question."""
     found = _WORD.findall(text.lower())
     return len(found), frozenset(found)
+
+
+def _gives_number(sentence: str) -> bool:
+    match = _SECTION_NUMBER.match(sentence)
+    return bool(_NUMBER.search(sentence, match.end() if match else 0))
 
 
 def _citation(n: int, hit: SearchHit, start: int, end: int, score: float | None = None) -> Citation:

@@ -79,6 +79,28 @@ def test_sentences_that_ask_are_not_quoted(small_settings: Settings) -> None:
     assert "SAVE de regiehouder" in answer.citations[0].quote
 
 
+def test_a_quantity_question_is_answered_with_a_number(small_settings: Settings) -> None:
+    report = small_settings.corpus_dir / "wachttijden.txt"
+    report.write_text(
+        "Wachttijden in Zeist\n\nDe buurtteams in Zeist hielden de wachttijden voor gezinnen "
+        "die hulp van de buurtteams in Zeist vroegen kort, zodat gezinnen in Zeist snel "
+        "geholpen werden. Gemiddeld duurde het twaalf dagen voor de hulp begon.\n",
+        encoding="utf-8",
+    )
+    from ingest.pipeline import ingest
+
+    ingest([small_settings.corpus_dir], small_settings.index_dir, HashingEmbedder())
+    question = "Hoeveel dagen wachtten gezinnen in Zeist op hulp van de buurtteams?"
+
+    without = _answerer(small_settings, number_bonus=0.0).answer(question)
+    answer = _answerer(small_settings).answer(question)
+
+    assert "twaalf dagen" not in without.citations[0].quote  # the words match the other one
+    assert "twaalf dagen" in answer.citations[0].quote
+    other = _answerer(small_settings).answer("Hielden de buurtteams in Zeist de wachttijden kort?")
+    assert "twaalf dagen" not in other.citations[0].quote  # only a quantity question
+
+
 def test_refusal_in_the_question_language(small_settings: Settings) -> None:
     engine = Engine.load(small_settings, embedder=HashingEmbedder())
     size = len(fields(Evidence))
