@@ -23,8 +23,8 @@ from vraagbaak.settings import Settings
 logger = logging.getLogger(__name__)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-# A question after a quantity, and what gives one: digits (not a leading section number such
-# as "1.1.") or a number word.
+# A question asking for a quantity, and what gives one: digits (not a leading section number
+# such as "1.1.") or a number word.
 _QUANTITY_QUESTION = re.compile(
     r"\b(hoeveel|hoe groot|hoe vaak|welk percentage|welk cijfer|how many|how much|how often|"
     r"how large|how big|what percentage|what share)\b",

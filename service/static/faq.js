@@ -4,6 +4,7 @@
   "use strict";
 
   var API = "/api/faq";
+  var EXPORT_FORMATS = ["md", "csv", "json", "evalset"];
   var state = { set: null, entry: null };
 
   function $(id) { return document.getElementById(id); }
@@ -130,7 +131,7 @@
       $("set-description-text").textContent = data.description || "";
       $("set-counts").textContent = data.entries + " vragen, " + data.approved + " goedgekeurd" +
         (data.stale ? ", " + data.stale + " met gewijzigde bron" : "") + " · taal: " + data.language;
-      ["md", "csv", "json", "evalset"].forEach(function (format) {
+      EXPORT_FORMATS.forEach(function (format) {
         $("export-" + format).href = setUrl(name) + "/export?format=" + format;
       });
       renderEntries(data.entries);
@@ -271,7 +272,7 @@
   }
 
   function init() {
-    ["md", "csv", "json", "evalset"].forEach(function (format) {
+    EXPORT_FORMATS.forEach(function (format) {
       $("export-" + format).addEventListener("click", downloadWithKey);
     });
     $("set-select").addEventListener("change", function (event) {
