@@ -23,19 +23,21 @@ from vraagbaak.settings import Settings
 logger = logging.getLogger(__name__)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-# A question asking for a quantity, and what gives one: digits (not a leading section number
-# such as "1.1.") or a number word.
+# A question asking for a quantity, and what gives one: a number (not a leading section number
+# such as "1.1.", not a year, not part of a name such as "U-2B") or a number word.
 _QUANTITY_QUESTION = re.compile(
     r"\b(hoeveel|hoe groot|hoe vaak|welk percentage|welk cijfer|how many|how much|how often|"
     r"how large|how big|what percentage|what share)\b",
     re.IGNORECASE,
 )
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _SECTION_NUMBER = re.compile(r"\s*(?:\d{1,2}(?:\.\d{1,2})*\.|\d{1,2}(?:\.\d{1,2})+)\s")
 _NUMBER = re.compile(
-    r"\d|\b(één|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|"
+    r"(?<![\w-])\d+(?:[.,]\d+)*(?![\w-])"
+    r"|\b(één|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|"
     r"vijftien|zestien|zeventien|achttien|negentien|twintig|dertig|veertig|vijftig|honderd|"
     r"duizend|kwart|helft|meerderheid|one|two|three|four|five|six|seven|eight|nine|ten|"
-    r"eleven|twelve|twenty|hundred|thousand|half|quarter|majority)\b",
+    r"eleven|twelve|twenty|hundred|thousand|quarter|majority)\b",
     re.IGNORECASE,
 )
 _WARNED: set[str] = set()  # embedders already told that the refusal model doesn't fit them
@@ -252,7 +254,7 @@ def _words(text: str) -> tuple[int, frozenset[str]]:
 
 def _gives_number(sentence: str) -> bool:
     match = _SECTION_NUMBER.match(sentence)
-    return bool(_NUMBER.search(sentence, match.end() if match else 0))
+    return bool(_NUMBER.search(_YEAR.sub(" ", sentence[match.end() if match else 0 :])))
 
 
 def _citation(n: int, hit: SearchHit, start: int, end: int, score: float | None = None) -> Citation:

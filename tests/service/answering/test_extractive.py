@@ -8,7 +8,7 @@ from dataclasses import fields
 import pytest
 
 from evals.goldset import DEFAULT_SET, load_goldset
-from service.answering.extractive import AnswerConfig, ExtractiveAnswerer
+from service.answering.extractive import AnswerConfig, ExtractiveAnswerer, _gives_number
 from service.answering.refusal import Evidence, RefusalModel
 from service.engine import Engine
 from tests.fakes import HashingEmbedder
@@ -99,6 +99,21 @@ def test_a_quantity_question_is_answered_with_a_number(small_settings: Settings)
     assert "twaalf dagen" in answer.citations[0].quote
     other = _answerer(small_settings).answer("Hielden de buurtteams in Zeist de wachttijden kort?")
     assert "twaalf dagen" not in other.citations[0].quote  # only a quantity question
+
+
+@pytest.mark.parametrize(
+    ("sentence", "gives"),
+    [
+        ("We waren zichtbaar in iedere wijk met in totaal 18 voordeuren.", True),
+        ("Van de JIM’s gaf 53 % aan dat zij twijfelden.", True),
+        ("In zes van de negen trajecten was de jongere uit huis geplaatst.", True),
+        ("3.2 Randvoorwaarden voor samenwerking", False),  # a section number
+        ("Voor u ligt het verslag over het eerste half jaar van 2018.", False),  # a year
+        ("Jongeren van U-2B Heard worden maatjes van jonge klanten.", False),  # a name
+    ],
+)
+def test_what_counts_as_giving_a_number(sentence: str, gives: bool) -> None:
+    assert _gives_number(sentence) is gives
 
 
 def test_refusal_in_the_question_language(small_settings: Settings) -> None:
