@@ -247,18 +247,17 @@ def _candidates(text: str) -> list[_Candidate]:
         elif index - caption_at <= _CELL_LINES:
             continue  # a header cell of the table just captioned ("JIM’s Professionals")
         found.append((index, candidate))
-    return [c for n, c in found if not _repeated_title(n, c, found)]
-
-
-def _repeated_title(index: int, candidate: _Candidate, found: list[tuple[int, _Candidate]]) -> bool:
-    """A title-like line that recurs a few lines away is a table's column or row label."""
-    return candidate.kind == "title" and any(
-        other is not candidate
-        and other.kind == "title"
-        and abs(n - index) <= _REPEAT_LINES
-        and _name(other.text) == _name(candidate.text)
-        for n, other in found
-    )
+    # A title-like line that recurs a few lines away is a table's column or row label.
+    title_lines: dict[str, list[int]] = {}
+    for n, c in found:
+        if c.kind == "title":
+            title_lines.setdefault(_name(c.text), []).append(n)
+    return [
+        c
+        for n, c in found
+        if c.kind != "title"
+        or not any(m != n and abs(m - n) <= _REPEAT_LINES for m in title_lines[_name(c.text)])
+    ]
 
 
 def _classify(start: int, line: str, following: str) -> _Candidate | None:
