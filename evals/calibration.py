@@ -1,16 +1,17 @@
-"""Fit the refusal model on the gold set: ``python -m evals.calibration [SET] [--max-false 0.08]``.
+"""Fit the refusal model on the gold set: ``python -m evals.calibration [SET] [--target 0.8]``.
 
 Gathers the evidence features (service/answering/refusal.py) for every gold question, fits a
-class-balanced, L2-regularised logistic regression (numpy, Newton steps), picks the threshold
-that refuses the most unanswerable questions while refusing at most ``--max-false`` of the
-answerable ones, prints a cross-validated estimate, and writes
-service/answering/refusal_model.json.
+class-balanced, L2-regularised logistic regression (numpy, Newton steps), and calibrates the
+threshold on the unanswerable questions: the highest one that still refuses ``--target`` of
+them, so no answerable question is refused that this rate does not need. Prints a
+cross-validated estimate and writes service/answering/refusal_model.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import math
 from pathlib import Path
 
 import numpy as np
@@ -42,13 +43,20 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0) -> tuple[np.ndar
     return w[:d], float(w[d])
 
 
-def threshold_for(p_answerable: np.ndarray, max_false: float) -> float:
-    """The lowest probability threshold that refuses at most ``max_false`` answerable ones."""
-    return float(np.quantile(p_answerable, 1 - max_false, method="higher")) + 1e-6
+def threshold_for(p: np.ndarray, unanswerable: np.ndarray, target: float) -> float:
+    """The highest threshold on P(unanswerable) that refuses ``target`` of the unanswerable
+    questions; it sits halfway to the next question below, so that a question on the edge
+    does not flip with the last digit of a cosine."""
+    needed = math.ceil(target * int(unanswerable.sum()) - 1e-9)
+    if needed == 0:
+        return 1.0
+    edge = float(np.sort(p[unanswerable])[::-1][needed - 1])
+    below = p[p < edge]
+    return (edge + float(below.max())) / 2 if len(below) else edge
 
 
 def train(
-    x: np.ndarray, y: np.ndarray, max_false: float, name: str, embedder: str = ""
+    x: np.ndarray, y: np.ndarray, target: float, name: str, embedder: str = ""
 ) -> RefusalModel:
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
     weights, intercept = fit_logistic((x - mean) / scale, y)
@@ -58,22 +66,20 @@ def train(
         scale=tuple(scale.round(6)),
         coefficients=tuple(weights.round(6)),
         intercept=round(intercept, 6),
-        threshold=round(threshold_for(p[y == 0], max_false), 6),
+        threshold=round(threshold_for(p, y == 1, target), 6),
         embedder=embedder,
         trained_on=name,
     )
 
 
-def cross_validate(
-    x: np.ndarray, y: np.ndarray, max_false: float, folds: int = 7
-) -> dict[str, float]:
+def cross_validate(x: np.ndarray, y: np.ndarray, target: float, folds: int = 7) -> dict[str, float]:
     rng = np.random.default_rng(0)
     order = rng.permutation(len(y))
     refused = np.zeros(len(y), dtype=bool)
     for k in range(folds):
         test = order[k::folds]
         train_rows = np.setdiff1d(order, test)
-        model = train(x[train_rows], y[train_rows], max_false, "fold")
+        model = train(x[train_rows], y[train_rows], target, "fold")
         z = (x[test] - np.array(model.mean)) / np.array(model.scale)
         p = 1 / (1 + np.exp(-(z @ np.array(model.coefficients) + model.intercept)))
         refused[test] = p >= model.threshold
@@ -86,7 +92,9 @@ def cross_validate(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("set", nargs="?", type=Path, default=DEFAULT_SET)
-    parser.add_argument("--max-false", type=float, default=0.08)
+    parser.add_argument(
+        "--target", type=float, default=0.8, help="share of unanswerable questions to refuse"
+    )
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument(
         "--out",
@@ -103,8 +111,8 @@ def main() -> None:
         rows.append(answerer.draft(question.question).evidence.vector())
         labels.append(0 if question.answerable else 1)
     x, y = np.array(rows), np.array(labels)
-    estimate = cross_validate(x, y, args.max_false)
-    model = train(x, y, args.max_false, args.set.name, engine.embedder.name)
+    estimate = cross_validate(x, y, args.target)
+    model = train(x, y, args.target, args.set.name, engine.embedder.name)
     args.out.write_text(model.to_json() + "\n", encoding="utf-8")
     print(f"{int(y.sum())} unanswerable, {int(len(y) - y.sum())} answerable questions")  # noqa: T201
     print(f"cross-validated: {estimate}")  # noqa: T201

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import math
@@ -61,6 +62,14 @@ class LexicalIndex:
         self.document_frequency = document_frequency
         self.size = int(bm25.scores.get("num_docs", 0)) if isinstance(bm25.scores, dict) else 0
         self.analyzer = DutchAnalyzer()
+        self._sorted_terms: list[str] | None = None
+
+    def has_term_starting(self, prefix: str) -> bool:
+        """Whether any corpus term starts with ``prefix`` ("arnhem" for the "Arnhemse" teams)."""
+        if self._sorted_terms is None:
+            self._sorted_terms = sorted(self.document_frequency)
+        at = bisect.bisect_left(self._sorted_terms, prefix)
+        return at < len(self._sorted_terms) and self._sorted_terms[at].startswith(prefix)
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:

@@ -30,6 +30,10 @@ _QUANTITY_QUESTION = re.compile(
     r"how large|how big|what percentage|what share)\b",
     re.IGNORECASE,
 )
+# A line that labels rather than says: a heading of the passage's section path (the citation
+# shows that already) or a figure or table caption.
+_CAPTION = re.compile(r"(figuur|tabel|bijlage|figure|table|appendix)\s+\d+\b", re.IGNORECASE)
+_TERMINAL = re.compile(r"[.!?:;…]['’”\")]*$")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _SECTION_NUMBER = re.compile(r"\s*(?:\d{1,2}(?:\.\d{1,2})*\.|\d{1,2}(?:\.\d{1,2})+)\s")
 _NUMBER = re.compile(
@@ -188,12 +192,13 @@ class ExtractiveAnswerer:
             row = index.chunk_row[hit.chunk.id]
             passage = float(fused[row]) / top if top > 0 else 0.0
             sentence_rows = index.sentence_rows_of(row)
+            headings = _headings(hit.chunk.section)
             cosines = scores.sentence_all.of(sentence_rows)
             for sentence_row, cosine in zip(sentence_rows, cosines, strict=True):
                 n = int(index.sentence_owner[sentence_row, 1])
                 start, end = hit.chunk.sentences[n]
                 text = hit.chunk.text[start:end]
-                if _words(text)[0] < config.min_words:
+                if _words(text)[0] < config.min_words or _is_label(text, headings):
                     continue
                 terms = analyzer.term_set(text)
                 lexical = len(query_terms & terms) / len(query_terms) if query_terms else 0.0
@@ -250,6 +255,23 @@ def _words(text: str) -> tuple[int, frozenset[str]]:
     come back question after question."""
     found = _WORD.findall(text.lower())
     return len(found), frozenset(found)
+
+
+@lru_cache(maxsize=4096)
+def _headings(section: str) -> frozenset[str]:
+    return frozenset(_label_key(part) for part in section.split(" > ") if part)
+
+
+def _label_key(text: str) -> str:
+    match = _SECTION_NUMBER.match(f"{text.strip()} ")
+    return " ".join(_WORD.findall(text[match.end() if match else 0 :].lower()))
+
+
+def _is_label(sentence: str, headings: frozenset[str]) -> bool:
+    text = sentence.strip()
+    if _TERMINAL.search(text):
+        return False
+    return _label_key(text) in headings or bool(_CAPTION.match(text))
 
 
 def _gives_number(sentence: str) -> bool:

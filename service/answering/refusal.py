@@ -45,6 +45,11 @@ _DUTCH_QUESTION_WORDS = frozenset(
         "waaraan",
         "waarin",
         "hoelang",
+        # the frame of a definition question: "wat wordt bedoeld met …", "wat verstaat … onder"
+        "bedoeld",
+        "verstaat",
+        "verstaan",
+        "betekent",
     }
 )
 _ENGLISH_FUNCTION_WORDS = frozenset(STOPWORDS_EN_PLUS) | {"many", "much", "whose", "whom"}
@@ -103,7 +108,6 @@ def gather_evidence(
     """``terms`` from ``question_terms``; ``quotes`` the sentences the answer would quote, best
     first, each with its cosine to the question."""
     analyzer = lexical.analyzer
-    known = lexical.document_frequency
     quoted = frozenset().union(*(analyzer.term_set(q) for q, _ in quotes))
     words = _WORD.findall(question)
     names = [
@@ -121,11 +125,18 @@ def gather_evidence(
         unquoted_terms=float(
             sum(min(lexical.idf(t) for t in group) for group in terms if not group & quoted)
         ),
-        unknown_name=float(
-            any((stems := analyzer.tokens(w)) and stems[0] not in known for w in names)
-        ),
+        unknown_name=float(any(_unknown(w, lexical) for w in names)),
         missing_number=float(any(w.isdigit() and w not in top_words for w in words)),
     )
+
+
+def _unknown(name: str, lexical: LexicalIndex) -> bool:
+    """A name the corpus never uses, in any inflection: "Arnhemse" is known from "Arnhem"."""
+    stems = lexical.analyzer.tokens(name)
+    if not stems or stems[0] in lexical.document_frequency:
+        return False
+    stem = stems[0]
+    return len(stem) < 6 or not lexical.has_term_starting(stem[:-2])
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,13 @@ from dataclasses import fields
 import pytest
 
 from evals.goldset import DEFAULT_SET, load_goldset
-from service.answering.extractive import AnswerConfig, ExtractiveAnswerer, _gives_number
+from service.answering.extractive import (
+    AnswerConfig,
+    ExtractiveAnswerer,
+    _gives_number,
+    _headings,
+    _is_label,
+)
 from service.answering.refusal import Evidence, RefusalModel
 from service.engine import Engine
 from tests.fakes import HashingEmbedder
@@ -77,6 +83,46 @@ def test_sentences_that_ask_are_not_quoted(small_settings: Settings) -> None:
     answer = _answerer(small_settings).answer("Wie heeft de regie als SAVE betrokken is?")
     assert answer.citations and not any(c.quote.rstrip().endswith("?") for c in answer.citations)
     assert "SAVE de regiehouder" in answer.citations[0].quote
+
+
+def test_headings_and_captions_are_not_quoted(small_settings: Settings) -> None:
+    report = small_settings.corpus_dir / "pittige-jaren.txt"
+    report.write_text(
+        "Evaluatie oudertraining\n\n3.4 Doel van de oudertraining Pittige Jaren\n\n"
+        "De oudertraining Pittige Jaren helpt ouders van jonge kinderen met druk gedrag, zo "
+        "bleek uit de evaluatie.\n\nFiguur 3 Doel van de oudertraining Pittige Jaren\n",
+        encoding="utf-8",
+    )
+    from ingest.pipeline import ingest
+
+    ingest([small_settings.corpus_dir], small_settings.index_dir, HashingEmbedder())
+    answerer = _answerer(small_settings)
+    question = "Doel van de oudertraining Pittige Jaren?"
+    candidates = answerer.draft(question).candidates
+    assert candidates[0].hit.chunk.doc_id.startswith("pittige")  # the passage is found …
+    quotes = [" ".join(c.quote.split()) for c in answerer.answer(question).citations]
+    assert quotes[0].startswith("De oudertraining Pittige Jaren helpt")  # … its sentence quoted
+    assert not any(q.startswith(("3.4 Doel", "Figuur 3")) for q in quotes)  # not its labels
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label"),
+    [
+        ("3.2. Samenwerking binnen een JIM-traject", True),  # a heading of the section path
+        ("Rolverdeling binnen de samenwerking", True),
+        ("Tabel 4: Vaardigheden van de JIM", True),  # captions
+        ("Figuur 7 Ontwikkeling van samenwerking tussen organisaties (Van Delden, 2009)", True),
+        ("Figuur 2 toont ons bereik per wijk.", False),  # a sentence that names a figure
+        ("- eigen kracht van het gezin aanspreken", False),  # a list item may answer
+        ("Rolverdeling binnen de samenwerking was vaak onduidelijk.", False),
+    ],
+)
+def test_what_counts_as_a_label(sentence: str, label: bool) -> None:
+    section = (
+        "3. Resultaten > 3.2. Samenwerking binnen een JIM-traject > "
+        "Rolverdeling binnen de samenwerking"
+    )
+    assert _is_label(sentence, _headings(section)) is label
 
 
 def test_a_quantity_question_is_answered_with_a_number(small_settings: Settings) -> None:

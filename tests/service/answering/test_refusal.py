@@ -87,3 +87,23 @@ def test_unquoted_terms_weigh_what_the_quotes_lack(tmp_path: Path) -> None:
     nothing = gather_evidence(question, terms, _scores(), "", [], lexical)
     assert nothing.unquoted_terms == sum(min(lexical.idf(t) for t in g) for g in terms)
     assert nothing.quoted_sentence == 0.0 and nothing.missing_number == 1.0
+
+
+def test_definition_frames_are_not_terms() -> None:
+    lexical = LexicalIndex.build(
+        [*PASSAGES, "De training is bedoeld voor ouders van jonge kinderen."]
+    )
+    terms = question_terms("Voor wie is de training bedoeld?", "nl", lexical, Glossary({}))
+    assert {t for group in terms for t in group} == set(lexical.analyzer.tokens("training"))
+
+
+def test_a_name_is_known_in_any_inflection() -> None:
+    lexical = _lexical()
+
+    def unknown(question: str) -> float:
+        terms = question_terms(question, "nl", lexical, Glossary({}))
+        return gather_evidence(question, terms, _scores(), "", [], lexical).unknown_name
+
+    assert unknown("Hoe groot zijn de Utrechtse buurtteams?") == 0.0  # "Utrecht" is known
+    assert unknown("Hoe groot zijn de buurtteams in Eindhoven?") == 1.0
+    assert unknown("Hoe groot zijn de buurtteams in Zeist?") == 1.0  # too short to stem away
