@@ -28,6 +28,14 @@ def _answerer(settings: Settings, **config: object) -> ExtractiveAnswerer:
     return ExtractiveAnswerer(engine.retriever, AnswerConfig(**config))  # type: ignore[arg-type]
 
 
+def _add_report(settings: Settings, name: str, text: str) -> None:
+    """Put one more report in the corpus and re-ingest."""
+    from ingest.pipeline import ingest
+
+    (settings.corpus_dir / name).write_text(text, encoding="utf-8")
+    ingest([settings.corpus_dir], settings.index_dir, HashingEmbedder())
+
+
 def assert_well_cited(answer_text: str, citations: tuple, refused: bool) -> None:  # type: ignore[type-arg]
     numbers = {c.n for c in citations}
     for marker in MARKER.findall(answer_text):
@@ -71,31 +79,25 @@ def test_the_length_budget_passes_over_long_sentences(small_settings: Settings) 
 
 
 def test_sentences_that_ask_are_not_quoted(small_settings: Settings) -> None:
-    guide = small_settings.corpus_dir / "topiclijst.txt"
-    guide.write_text(
+    _add_report(
+        small_settings,
+        "topiclijst.txt",
         "Topiclijst interviews\n\nWie heeft de regie als SAVE bij het traject betrokken is?\n"
         "Hoe verloopt de samenwerking tussen de gezinswerker en SAVE?\n",
-        encoding="utf-8",
     )
-    from ingest.pipeline import ingest
-
-    ingest([small_settings.corpus_dir], small_settings.index_dir, HashingEmbedder())
     answer = _answerer(small_settings).answer("Wie heeft de regie als SAVE betrokken is?")
     assert answer.citations and not any(c.quote.rstrip().endswith("?") for c in answer.citations)
     assert "SAVE de regiehouder" in answer.citations[0].quote
 
 
 def test_headings_and_captions_are_not_quoted(small_settings: Settings) -> None:
-    report = small_settings.corpus_dir / "pittige-jaren.txt"
-    report.write_text(
+    _add_report(
+        small_settings,
+        "pittige-jaren.txt",
         "Evaluatie oudertraining\n\n3.4 Doel van de oudertraining Pittige Jaren\n\n"
         "De oudertraining Pittige Jaren helpt ouders van jonge kinderen met druk gedrag, zo "
         "bleek uit de evaluatie.\n\nFiguur 3 Doel van de oudertraining Pittige Jaren\n",
-        encoding="utf-8",
     )
-    from ingest.pipeline import ingest
-
-    ingest([small_settings.corpus_dir], small_settings.index_dir, HashingEmbedder())
     answerer = _answerer(small_settings)
     question = "Doel van de oudertraining Pittige Jaren?"
     candidates = answerer.draft(question).candidates
@@ -126,16 +128,13 @@ def test_what_counts_as_a_label(sentence: str, label: bool) -> None:
 
 
 def test_a_quantity_question_is_answered_with_a_number(small_settings: Settings) -> None:
-    report = small_settings.corpus_dir / "wachttijden.txt"
-    report.write_text(
+    _add_report(
+        small_settings,
+        "wachttijden.txt",
         "Wachttijden in Zeist\n\nDe buurtteams in Zeist hielden de wachttijden voor gezinnen "
         "die hulp van de buurtteams in Zeist vroegen kort, zodat gezinnen in Zeist snel "
         "geholpen werden. Gemiddeld duurde het twaalf dagen voor de hulp begon.\n",
-        encoding="utf-8",
     )
-    from ingest.pipeline import ingest
-
-    ingest([small_settings.corpus_dir], small_settings.index_dir, HashingEmbedder())
     question = "Hoeveel dagen wachtten gezinnen in Zeist op hulp van de buurtteams?"
 
     without = _answerer(small_settings, number_bonus=0.0).answer(question)
