@@ -263,7 +263,9 @@ def _headings(section: str) -> frozenset[str]:
 
 
 def _label_key(text: str) -> str:
-    match = _SECTION_NUMBER.match(f"{text.strip()} ")
+    """A heading's words without its number: "3.2. Rolverdeling" → "rolverdeling"."""
+    text = text.strip()
+    match = _SECTION_NUMBER.match(f"{text} ")
     return " ".join(_WORD.findall(text[match.end() if match else 0 :].lower()))
 
 
