@@ -264,9 +264,7 @@ def _headings(section: str) -> frozenset[str]:
 
 def _label_key(text: str) -> str:
     """A heading's words without its number: "3.2. Rolverdeling" → "rolverdeling"."""
-    text = text.strip()
-    match = _SECTION_NUMBER.match(f"{text} ")
-    return " ".join(_WORD.findall(text[match.end() if match else 0 :].lower()))
+    return " ".join(_WORD.findall(_after_section_number(f"{text.strip()} ").lower()))
 
 
 def _is_label(sentence: str, headings: frozenset[str]) -> bool:
@@ -276,9 +274,13 @@ def _is_label(sentence: str, headings: frozenset[str]) -> bool:
     return _label_key(text) in headings or bool(_CAPTION.match(text))
 
 
+def _after_section_number(text: str) -> str:
+    match = _SECTION_NUMBER.match(text)
+    return text[match.end() if match else 0 :]
+
+
 def _gives_number(sentence: str) -> bool:
-    match = _SECTION_NUMBER.match(sentence)
-    return bool(_NUMBER.search(_YEAR.sub(" ", sentence[match.end() if match else 0 :])))
+    return bool(_NUMBER.search(_YEAR.sub(" ", _after_section_number(sentence))))
 
 
 def _citation(n: int, hit: SearchHit, start: int, end: int, score: float | None = None) -> Citation:
