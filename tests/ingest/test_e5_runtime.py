@@ -147,3 +147,31 @@ def test_concurrent_queries_match_one_at_a_time(reference: dict[str, np.ndarray]
     ids = np.array([[0, 35, 2]], np.int64)
     lengths = np.array([3])
     assert np.allclose(crowded(ids, lengths, True), crowded(ids, lengths, False), atol=1e-3)
+
+
+@pytest.mark.skipif("ort-i8" not in available_backends(), reason="onnxruntime not installed")
+def test_the_integer_graph_gives_a_text_the_same_vector_in_any_batch() -> None:
+    """ort-i8 quantises each activation tensor with one step: padded rows of other texts
+    would change it, so texts run one at a time and a batch changes nothing."""
+    model = FastE5(backend="ort-i8")
+    texts = TEXTS[:6]
+    alone = np.stack([model.query([t])[0] for t in texts])
+    assert np.array_equal(model.query(texts), alone)
+    assert np.array_equal(model.query(texts[::-1]), alone[::-1])
+
+
+def test_auto_falls_back_to_8_bit_weights_without_maxima_for_the_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import ingest.e5_runtime as runtime
+
+    if "ort-i8" not in available_backends():
+        pytest.skip("onnxruntime not installed")
+    other = tmp_path / "maxima.npz"
+    np.savez(other, input_max=np.ones((12, 3, 384)), model_sha256=np.array("another model"))
+    monkeypatch.setattr(runtime, "INPUT_MAX_FILE", other)
+    model = FastE5(backend="auto")
+    assert model.query_backend == "ort-q8"
+    assert "e5_calibration" in caplog.text
+    with pytest.raises(ValueError, match="e5_calibration"):
+        FastE5(backend="ort-i8")
