@@ -164,7 +164,7 @@ class ExtractiveAnswerer:
             question_terms(question, scores.language, lexical, retriever.glossary),
             scores,
             hits[0].chunk.text if hits else "",
-            [(c.quote, c.semantic) for c in chosen],
+            [(c.quote, c.semantic, c.hit.chunk.text) for c in chosen],
             lexical,
         )
         return Draft(scores, hits, candidates, chosen, evidence)

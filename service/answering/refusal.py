@@ -60,7 +60,10 @@ class Evidence:
     best_sentence: float  # cosine of the best-matching sentence anywhere
     quoted_sentence: float  # cosine of the sentence the answer would quote first
     best_lexical: float  # top BM25 score
-    unquoted_terms: float  # summed IDF of the question's terms that no quoted sentence holds
+    # summed IDF of the question's terms the answer lacks: half for each term no quoted
+    # sentence holds, half for each no cited passage holds (a quote's passage often states
+    # the rest of what the question asks: "which parties" around the sentence naming them)
+    missing_terms: float
     unknown_name: float  # 1 when a capitalised word or number of the question is not in the corpus
     missing_number: float  # 1 when a number of the question is not in the top passage
 
@@ -102,13 +105,14 @@ def gather_evidence(
     terms: list[frozenset[str]],
     scores: QueryScores,
     top_passage: str,
-    quotes: list[tuple[str, float]],
+    quotes: list[tuple[str, float, str]],
     lexical: LexicalIndex,
 ) -> Evidence:
     """``terms`` from ``question_terms``; ``quotes`` the sentences the answer would quote, best
-    first, each with its cosine to the question."""
+    first, each with its cosine to the question and the text of the passage it is from."""
     analyzer = lexical.analyzer
-    quoted = frozenset().union(*(analyzer.term_set(q) for q, _ in quotes))
+    quoted = frozenset().union(*(analyzer.term_set(q) for q, _, _ in quotes))
+    cited = frozenset().union(*(analyzer.term_set(p) for _, _, p in quotes))
     words = _WORD.findall(question)
     names = [
         w
@@ -122,8 +126,12 @@ def gather_evidence(
         best_sentence=float(scores.sentence.max()) if len(scores.sentence) else 0.0,
         quoted_sentence=quotes[0][1] if quotes else 0.0,
         best_lexical=float(scores.lexical.max()) if len(scores.lexical) else 0.0,
-        unquoted_terms=float(
-            sum(min(lexical.idf(t) for t in group) for group in terms if not group & quoted)
+        missing_terms=float(
+            sum(
+                min(lexical.idf(t) for t in group) * ((not group & quoted) + (not group & cited))
+                for group in terms
+            )
+            / 2
         ),
         unknown_name=float(any(_unknown(w, lexical) for w in names)),
         missing_number=float(any(w.isdigit() and w not in top_words for w in words)),

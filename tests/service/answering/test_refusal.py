@@ -71,21 +71,26 @@ def test_english_terms_are_glossary_groups_without_function_words(tmp_path: Path
     assert len(terms) == 3  # "the" is a function word even though the glossary has it
 
 
-def test_unquoted_terms_weigh_what_the_quotes_lack(tmp_path: Path) -> None:
+def test_missing_terms_weigh_what_the_quotes_and_their_passages_lack(tmp_path: Path) -> None:
     lexical = _lexical()
     question = "Hoeveel gezinnen ondersteunden de buurtteams in 2018?"
     terms = question_terms(question, "nl", lexical, Glossary({}))
-    answering = gather_evidence(
-        question, terms, _scores(), PASSAGES[1], [(PASSAGES[1], 0.9)], lexical
-    )
+    quote = (PASSAGES[1], 0.9, PASSAGES[1])
+    answering = gather_evidence(question, terms, _scores(), PASSAGES[1], [quote], lexical)
     off_topic = gather_evidence(
-        question, terms, _scores(), PASSAGES[1], [(PASSAGES[0], 0.7)], lexical
+        question, terms, _scores(), PASSAGES[1], [(PASSAGES[0], 0.7, PASSAGES[0])], lexical
     )
-    assert answering.unquoted_terms == 0.0
-    assert off_topic.unquoted_terms > 0.0
+    assert answering.missing_terms == 0.0
+    assert off_topic.missing_terms > 0.0
     assert (answering.quoted_sentence, off_topic.quoted_sentence) == (0.9, 0.7)
     nothing = gather_evidence(question, terms, _scores(), "", [], lexical)
-    assert nothing.unquoted_terms == sum(min(lexical.idf(t) for t in g) for g in terms)
+    every_term = sum(min(lexical.idf(t) for t in g) for g in terms)
+    assert nothing.missing_terms == every_term
+    # what the quote lacks but its passage states counts half
+    around = gather_evidence(
+        question, terms, _scores(), PASSAGES[1], [(PASSAGES[0], 0.7, PASSAGES[1])], lexical
+    )
+    assert around.missing_terms == off_topic.missing_terms / 2
     assert nothing.quoted_sentence == 0.0 and nothing.missing_number == 1.0
 
 
