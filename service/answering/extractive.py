@@ -10,10 +10,12 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
 from ingest.language import detect_language
+from ingest.lexical import DutchAnalyzer
 from service.answering.messages import not_found
 from service.answering.model import Answer, Citation, Language
 from service.answering.refusal import Evidence, RefusalModel, gather_evidence, question_terms
@@ -193,26 +195,24 @@ class ExtractiveAnswerer:
             passage = float(fused[row]) / top if top > 0 else 0.0
             sentence_rows = index.sentence_rows_of(row)
             headings = _headings(hit.chunk.section)
-            cosines = scores.sentence_all.of(sentence_rows)
-            for sentence_row, cosine in zip(sentence_rows, cosines, strict=True):
-                n = int(index.sentence_owner[sentence_row, 1])
+            cosines = scores.sentence_all.of(sentence_rows).tolist()
+            numbers = index.sentence_owner[sentence_rows, 1].tolist()
+            for n, cosine in zip(numbers, cosines, strict=True):
                 start, end = hit.chunk.sentences[n]
-                text = hit.chunk.text[start:end]
-                if _words(text)[0] < config.min_words or _is_label(text, headings):
+                facts = _facts(analyzer, hit.chunk.text[start:end], headings)
+                if facts.words < config.min_words or facts.label:
                     continue
-                terms = analyzer.term_set(text)
-                lexical = len(query_terms & terms) / len(query_terms) if query_terms else 0.0
-                semantic = float(cosine)
+                lexical = len(query_terms & facts.terms) / len(query_terms) if query_terms else 0.0
                 score = (
-                    config.semantic_weight * semantic
+                    config.semantic_weight * cosine
                     + config.lexical_weight * lexical
                     + config.passage_weight * passage
                 )
-                if text.rstrip().endswith("?"):
+                if facts.asks:
                     score -= config.question_penalty
-                elif quantity and _gives_number(text):
+                elif quantity and facts.number:
                     score += config.number_bonus
-                candidates.append(_Candidate(hit, n, start, end, semantic, lexical, score))
+                candidates.append(_Candidate(hit, n, start, end, cosine, lexical, score))
         candidates.sort(key=lambda c: c.score, reverse=True)
         return candidates
 
@@ -247,6 +247,28 @@ class ExtractiveAnswerer:
             seen_words.append(words)
             length += len(quote)
         return chosen
+
+
+class _Facts(NamedTuple):
+    """What the answerer needs to know of a sentence, whatever the question."""
+
+    words: int
+    label: bool  # a heading of its passage's section path or a caption: never quoted
+    asks: bool  # a question (interview guides): answers nothing
+    number: bool  # gives a number (for "hoeveel …?")
+    terms: frozenset[str]  # its lexical terms
+
+
+@lru_cache(maxsize=200_000)
+def _facts(analyzer: DutchAnalyzer, text: str, headings: frozenset[str]) -> _Facts:
+    """Remembered: the same sentences come back question after question."""
+    return _Facts(
+        words=_words(text)[0],
+        label=_is_label(text, headings),
+        asks=text.rstrip().endswith("?"),
+        number=_gives_number(text),
+        terms=analyzer.term_set(text),
+    )
 
 
 @lru_cache(maxsize=200_000)
