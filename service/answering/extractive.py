@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ingest.index import Index
 from ingest.language import detect_language
 from ingest.lexical import DutchAnalyzer
 from service.answering.messages import not_found
@@ -46,6 +47,9 @@ _NUMBER = re.compile(
     r"eleven|twelve|twenty|hundred|thousand|quarter|majority)\b",
     re.IGNORECASE,
 )
+# Sentences prepared ahead of the questions: the whole of a usual corpus, a bounded share
+# (≈ 3 KB each) of a very large one, whose other sentences are prepared when first quoted.
+PREPARED_SENTENCES = 20_000
 _WARNED: set[str] = set()  # embedders already told that the refusal model doesn't fit them
 
 
@@ -269,6 +273,24 @@ def _facts(analyzer: DutchAnalyzer, text: str, headings: frozenset[str]) -> _Fac
         number=_gives_number(text),
         terms=analyzer.term_set(text),
     )
+
+
+def prepare_index(index: Index, limit: int = PREPARED_SENTENCES) -> int:
+    """Work out the facts of the index's first ``limit`` sentences, and the terms of their
+    passages (the refusal evidence reads them), ahead of the questions — at start-up and
+    after a re-ingest — so a question does not pay for its first sight of them; returns how
+    many sentences."""
+    analyzer = index.lexical.analyzer
+    count = 0
+    for chunk in index.chunks:
+        headings = _headings(chunk.section)
+        analyzer.term_set(chunk.text)
+        for start, end in chunk.sentences:
+            if count == limit:
+                return count
+            _facts(analyzer, chunk.text[start:end], headings)
+            count += 1
+    return count
 
 
 @lru_cache(maxsize=200_000)

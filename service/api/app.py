@@ -17,6 +17,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 from threadpoolctl import threadpool_limits
 
+from service.answering.extractive import prepare_index
 from service.api.errors import install_error_handlers
 from service.api.routes import public_router, router
 from service.assistant import Assistant, build_assistant
@@ -54,6 +55,7 @@ def create_app(
         threadpool_limits(limits=1, user_api="blas")
         app.state.engine = engine or Engine.load(settings)
         app.state.assistant = assistant or build_assistant(app.state.engine)
+        prepare_index(app.state.engine.index)
         app.state.feedback = (
             FeedbackStore(settings.database_path, settings.retention_days)
             if settings.store_feedback
@@ -112,7 +114,8 @@ def _watch_index(engine: Engine, stop: threading.Event) -> None:
     """Pick up a re-ingest: the new build is loaded aside and swapped in whole."""
     while not stop.wait(REFRESH_SECONDS):
         try:
-            engine.refresh()
+            if engine.refresh():
+                prepare_index(engine.index)
         except Exception:
             logger.exception("Could not load the new index build; still serving the previous one")
 

@@ -11,9 +11,11 @@ from evals.goldset import DEFAULT_SET, load_goldset
 from service.answering.extractive import (
     AnswerConfig,
     ExtractiveAnswerer,
+    _facts,
     _gives_number,
     _headings,
     _is_label,
+    prepare_index,
 )
 from service.answering.refusal import Evidence, RefusalModel
 from service.engine import Engine
@@ -159,6 +161,20 @@ def test_a_quantity_question_is_answered_with_a_number(small_settings: Settings)
 )
 def test_what_counts_as_giving_a_number(sentence: str, gives: bool) -> None:
     assert _gives_number(sentence) is gives
+
+
+def test_sentences_are_prepared_ahead_up_to_a_limit(small_settings: Settings) -> None:
+    engine = Engine.load(small_settings, embedder=HashingEmbedder())
+    every = sum(len(chunk.sentences) for chunk in engine.index.chunks)
+    assert every > 3
+    _facts.cache_clear()
+    assert prepare_index(engine.index, limit=3) == 3
+    assert _facts.cache_info().currsize == 3
+    assert prepare_index(engine.index) == every
+    before = _facts.cache_info()
+    ExtractiveAnswerer(engine.retriever).answer("Wie heeft de regie als SAVE betrokken is?")
+    after = _facts.cache_info()
+    assert after.misses == before.misses and after.hits > before.hits  # nothing worked out anew
 
 
 def test_refusal_in_the_question_language(small_settings: Settings) -> None:
