@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingest.embedders import Embedder
+from ingest.embedders import Embedder, embed_query
 from ingest.index import Index
 from ingest.lexical import DutchAnalyzer
 from service.answering.messages import CURATED
@@ -62,9 +62,12 @@ class FaqAnswerer:
         index: IndexSource = None,
         threshold: float = DEFAULT_THRESHOLD,
         min_overlap: float = DEFAULT_MIN_OVERLAP,
+        query_vector: Callable[[str], np.ndarray] | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
+        # the retriever's, in the service: its cache then embeds a Dutch question once for both
+        self._query_vector = query_vector or (lambda text: embed_query(embedder, text))
         self._index = index
         self.threshold = threshold
         self.min_overlap = min_overlap
@@ -103,7 +106,7 @@ class FaqAnswerer:
         entries, vectors = self._approved()
         if not entries or not question.strip():
             return None
-        query = self.embedder.embed_batch([question], "query")[0]
+        query = self._query_vector(question)
         similarities = vectors @ query
         for row in np.argsort(-similarities, kind="stable"):
             similarity = float(similarities[row])
@@ -178,7 +181,11 @@ def _numbers(text: str) -> set[str]:
 
 def faq_answerer_for(engine: Engine, store: FaqStore | None = None) -> FaqAnswerer:
     """The FAQ answerer for ``build_assistant``: the store at ``<data_dir>/faq.sqlite`` (or the
-    one given), the engine's embedder, and always the engine's current index."""
+    one given), the engine's embedder, and always the engine's current index and retriever
+    (whose query-vector cache the FAQ shares)."""
     return FaqAnswerer(
-        store or FaqStore.open(engine.settings), engine.embedder, lambda: engine.index
+        store or FaqStore.open(engine.settings),
+        engine.embedder,
+        lambda: engine.index,
+        query_vector=lambda text: engine.retriever.query_vector(text),
     )

@@ -1,5 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from ingest.embedders import Kind
 from ingest.index import Index
 from service.assistant import Assistant
 from service.engine import Engine
@@ -69,3 +75,23 @@ def test_assistant_answers_from_the_faq_first(store: FaqStore, engine: Engine) -
     assert answer.mode == "curated"
     other, _ = assistant.ask("Hoe lang waren de wachtlijsten voor specialistische hulp?")
     assert other.mode == "extractive"
+
+
+def test_a_question_is_embedded_once_for_the_faq_and_the_extraction(
+    store: FaqStore, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entry_id = _approved(store, engine.index)
+    approve(store, "S", entry_id, "ann", engine.index)
+    assistant = Assistant(engine, refusal=REFUSAL, before=[faq_answerer_for(engine, store)])
+    embedded: list[str] = []
+    embed_batch = engine.embedder.embed_batch
+
+    def counting(texts: Sequence[str], kind: Kind) -> np.ndarray:
+        embedded.extend(texts)
+        return embed_batch(texts, kind)
+
+    monkeypatch.setattr(engine.embedder, "embed_batch", counting)
+    question = "Hoe lang waren de wachtlijsten voor specialistische hulp?"
+    answer, _ = assistant.ask(question)
+    assert answer.mode == "extractive"  # the FAQ looked, and did not match
+    assert embedded.count(question) == 1  # (besides the approved question, embedded once)
