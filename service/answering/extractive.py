@@ -55,8 +55,8 @@ _WARNED: set[str] = set()  # embedders already told that the refusal model doesn
 
 @dataclass(frozen=True)
 class AnswerConfig:
-    passages: int = 6  # top passages whose sentences compete
-    max_sentences: int = 4
+    passages: int = 8  # top passages whose sentences compete
+    max_sentences: int = 5
     max_chars: int = 600  # quotes after the first are added only while the answer fits
     min_words: int = 5  # shorter sentences (headings, cells) are not quoted
     question_penalty: float = 1.0  # a sentence that asks (interview guides) answers nothing
