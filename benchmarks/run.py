@@ -206,7 +206,7 @@ def bench_ingest(corpus: Path, data_dir: Path, report: Report) -> Any:
     settings = Settings.model_validate({"corpus_dir": corpus, "data_dir": data_dir})
     started = time.perf_counter()
     embedder = open_embedder(settings)
-    bare_model(embedder)  # loads it now: the ingest below times the pipeline alone
+    model = bare_model(embedder)  # loaded now: the ingest below times the pipeline alone
     load_s = time.perf_counter() - started
     cpu_before = own_cpu_seconds()
     cold = ingest([corpus], settings.index_dir, embedder)
@@ -219,11 +219,10 @@ def bench_ingest(corpus: Path, data_dir: Path, report: Report) -> Any:
         index.chunks[row].text[slice(*index.chunks[row].sentences[n])]
         for row, n in index.sentence_owner.tolist()
     ]
-    inner = bare_model(embedder)
-    counter: Callable[[str], int] | None = getattr(inner, "token_count", None)
+    counter: Callable[[str], int] | None = getattr(model, "token_count", None)
     if counter is not None:
         tokens = sum(counter(t) for t in passages + sentences)
-        token_source = f"counted by the embedder's tokenizer ({inner.name}.token_count)"
+        token_source = f"counted by the embedder's tokenizer ({model.name}.token_count)"
     else:
         tokens = sum(len(t) for t in passages + sentences) // 4
         token_source = "estimated as characters / 4 (the embedder has no token_count)"
@@ -279,19 +278,20 @@ def bench_ingest(corpus: Path, data_dir: Path, report: Report) -> Any:
     report.add(
         section, "re-ingest, `vraagbaak ingest` process wall (s)", cli_s, "s", "reingest_cli", 2
     )
-    return settings, inner
+    return settings, model
 
 
 # ---------------------------------------------------------------------------- 2. recall
 
 
 def bench_our_recall(
-    settings: Any, embedder: Any, gold: list[GoldQuestion], report: Report, questions: list[str]
+    settings: Any, model: Any, gold: list[GoldQuestion], report: Report, questions: list[str]
 ) -> None:
+    """``model``: the embedder itself (``bare_model``), so every new question is embedded."""
     from service.engine import Engine
 
     print("2. our retrieval in-process", flush=True)
-    engine = Engine.load(settings, embedder=bare_model(embedder))
+    engine = Engine.load(settings, embedder=model)
     retriever = engine.retriever
     hits = [hit_at([h.chunk.text for h in retriever.search(q.question, 5)], q) for q in gold]
     latencies = []
@@ -626,12 +626,12 @@ def goal_rows(values: dict[str, float]) -> list[tuple[str, str, str, str]]:
                 verdict(ratio >= GOALS["ask_vs_baseline"]),
             )
         )
-    ours = values.get("our_search_inproc_p50", math.nan)
+    in_process = values.get("our_search_inproc_p50", math.nan)
     rows.append(
         (
             "like for like: baseline search p50 / our search p50, both in-process, new question",
             "(no goal)",
-            f"{base / ours if ours else math.nan:.2f}×",
+            f"{base / in_process if in_process else math.nan:.2f}×",
             "",
         )
     )
@@ -842,9 +842,9 @@ def main() -> None:
         questions = distinct_questions(gold_all)
         if args.quick:
             gold, questions = gold[:24], questions[:32]
-        settings, embedder = bench_ingest(corpus, data_dir, report)
-        bench_our_recall(settings, embedder, gold, report, questions[:60])
-        del embedder
+        settings, model = bench_ingest(corpus, data_dir, report)
+        bench_our_recall(settings, model, gold, report, questions[:60])
+        del model
         log = Path(tempfile.gettempdir()) / f"vraagbaak-bench-server-{os.getpid()}.log"
         # The HTTP client and the baseline run in fresh processes: this one now holds the
         # ingest's and the in-process search's heap and threads, which slowed a client here by
