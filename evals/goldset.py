@@ -4,7 +4,12 @@ One JSON object per line::
 
     {"id": "q001", "question": "...", "language": "nl", "answerable": true,
      "doc": "000_a40865c55bc392e4.txt", "quotes": ["verbatim corpus text"],
-     "facts": ["short strings occurring in the quotes"], "category": "roles", "style": "question"}
+     "facts": ["short strings occurring in the quotes"], "category": "roles", "style": "question",
+     "split": "dev"}
+
+``split`` says which part of the set an item belongs to: ``dev`` (tune and calibrate on it) or
+``test`` (sealed, for reporting). Items without it count as ``dev``; ``python -m evals.split``
+assigns it.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import Any
 DEFAULT_SET = Path(__file__).resolve().parent / "gold" / "vraagbaak.jsonl"
 
 LANGUAGES = ("nl", "en")
+SPLITS = ("dev", "test")
 PARTIAL_COVERAGE = 0.60  # share of a quote's words that must appear as one consecutive run
 
 _SPACES = re.compile(r"\s+")
@@ -48,6 +54,7 @@ class GoldQuestion:
     facts: tuple[str, ...]  # short strings occurring in the quotes
     category: str = ""
     style: str = ""
+    split: str = "dev"  # "dev" (tune on it) or "test" (sealed, for reporting)
     line: int = 0  # where it came from, for messages
 
 
@@ -111,6 +118,9 @@ def _question_from(data: Any, line: int) -> GoldQuestion:
     for name, value in (("category", category), ("style", style)):
         if not isinstance(value, str):
             raise ValueError(f"{qid}: {name!r} must be a string")
+    split = data.get("split", "dev")
+    if split not in SPLITS:
+        raise ValueError(f"{qid}: 'split' must be one of {SPLITS}, got {split!r}")
     return GoldQuestion(
         id=qid,
         question=text,
@@ -121,6 +131,7 @@ def _question_from(data: Any, line: int) -> GoldQuestion:
         facts=tuple(facts),
         category=category,
         style=style,
+        split=split,
         line=line,
     )
 
@@ -133,6 +144,15 @@ def _strings(value: Any, name: str, qid: str) -> list[str]:
 
 def normalise_whitespace(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
+
+
+def select_split(questions: list[GoldQuestion], split: str | None) -> list[GoldQuestion]:
+    """The questions of one part (``dev`` or ``test``); all of them for None or ``all``."""
+    if split in (None, "all"):
+        return list(questions)
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; use one of {(*SPLITS, 'all')}")
+    return [q for q in questions if q.split == split]
 
 
 def normalise(text: str) -> str:

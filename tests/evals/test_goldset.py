@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from evals.goldset import DEFAULT_SET, GoldSetError, load_goldset, normalise_whitespace
+from evals.goldset import (
+    DEFAULT_SET,
+    GoldSetError,
+    load_goldset,
+    normalise_whitespace,
+    select_split,
+)
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 DOCS = sorted(p.name for p in CORPUS.glob("*.txt"))
@@ -97,6 +103,16 @@ def test_loads_a_valid_set(tmp_path: Path) -> None:
     assert [q.id for q in questions] == ["x1", "x2"]
     assert questions[0].quotes == ("iets",)
     assert questions[1].line == 3
+    assert [q.split for q in questions] == ["dev", "dev"]  # no split: dev
+
+
+def test_select_split(tmp_path: Path) -> None:
+    questions = load_goldset(_write(tmp_path, GOOD, GOOD | {"id": "x2", "split": "test"}))
+    assert [q.id for q in select_split(questions, "test")] == ["x2"]
+    assert [q.id for q in select_split(questions, "dev")] == ["x1"]
+    assert len(select_split(questions, "all")) == len(select_split(questions, None)) == 2
+    with pytest.raises(ValueError, match="unknown split"):
+        select_split(questions, "train")
 
 
 @pytest.mark.parametrize(
@@ -111,6 +127,7 @@ def test_loads_a_valid_set(tmp_path: Path) -> None:
         (GOOD | {"quotes": ["ok", ""]}, "'quotes' must be a list of non-empty strings"),
         (GOOD | {"doc": None}, "needs 'doc'"),
         (GOOD | {"category": 3}, "'category' must be a string"),
+        (GOOD | {"split": "train"}, "'split' must be one of"),
     ],
 )
 def test_errors_name_file_and_line(tmp_path: Path, row: object, message: str) -> None:
