@@ -186,7 +186,7 @@ def _make_chunk(
         ordinal=ordinal,
         text=text,
         section=section_path,
-        page=clean.main_page(start, end),
+        page=clean.page_at(start),
         page_end=clean.page_at(end - 1),
         start=start,
         end=end,

@@ -70,7 +70,7 @@ class Chunk:
     ordinal: int
     text: str
     section: str  # section path joined with " > " ("" before the first heading)
-    page: int | None  # the page most of the passage is on (None for formats without pages)
+    page: int | None  # the page the passage starts on (None for formats without pages)
     page_end: int | None  # the last page the passage reaches
     start: int
     end: int

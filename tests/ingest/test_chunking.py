@@ -195,6 +195,22 @@ def test_pages_of_passages() -> None:
     assert (wide[0].page, wide[0].page_end) == (1, 3)
 
 
+def test_a_passage_across_a_page_break_runs_from_the_page_it_starts_on() -> None:
+    # A short tail on page 1 and a long continuation on page 2: page 1 … page 2, not 2 … 2.
+    pages = [
+        PageText(1, "Eerste zin staat onderaan pagina een."),
+        PageText(
+            2,
+            "Deze lange tweede zin loopt door op de volgende pagina en is veel langer "
+            "dan de eerste zin, zodat het grootste deel op pagina twee staat.",
+        ),
+    ]
+    clean = clean_pages(pages)
+    [chunk] = chunk_document("d", clean, [], max_chars=900)
+
+    assert (chunk.page, chunk.page_end) == (1, 2)
+
+
 def test_invalid_max_chars() -> None:
     with pytest.raises(ValueError):
         chunk_document("d", CleanText("tekst"), [], max_chars=0)
