@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -12,7 +13,9 @@ from typing import Annotated, Any
 import typer
 
 from evals.goldset import DEFAULT_SET, GoldSetError, load_goldset
-from vraagbaak.options import CorpusOption, DataOption, EmbedderOption, settings_from
+from vraagbaak.options import DataOption, EmbedderOption, EvalCorpusOption, settings_from
+
+logger = logging.getLogger(__name__)
 
 eval_app = typer.Typer(
     help="Evaluate retrieval and answers against the gold question set (evals/gold/).",
@@ -51,12 +54,40 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+_SIDE_BY_SIDE = (
+    ("questions", None),
+    ("Recall@5", "recall_at_5"),
+    ("Recall@5 English", "recall_at_5_en"),
+    ("MRR@10", "mrr_at_10"),
+    ("citation hit", "citation_hit"),
+    ("key-fact coverage", "fact_coverage"),
+    ("unanswerable refused", "refusal_rate_unanswerable"),
+    ("answerable refused", "false_refusal_rate"),
+)
+
+
+def format_splits(summary: dict[str, Any]) -> list[str]:
+    """The headline metrics of all questions and of each part, side by side."""
+    parts = {"all": summary, **summary.get("splits", {})}
+    if len(parts) < 2:
+        return []
+    lines = [f"{'':<24}" + "".join(f"{name:>8}" for name in parts)]
+    for label, key in _SIDE_BY_SIDE:
+        cells = [
+            str(part["counts"]["questions"]) if key is None else _fmt(part["metrics"].get(key))
+            for part in parts.values()
+        ]
+        lines.append(f"{label:<24}" + "".join(f"{cell:>8}" for cell in cells))
+    return [*lines, ""]
+
+
 def format_summary(summary: dict[str, Any]) -> str:
     """The readable summary the command prints without --json."""
     counts = summary["counts"]
     metrics = summary["metrics"]
     retrieval = summary["retrieval"]
     lines = [
+        *format_splits(summary),
         f"Questions: {counts['questions']} ({counts['answerable']} answerable, "
         f"{counts['unanswerable']} unanswerable; "
         + ", ".join(f"{lang} {n}" for lang, n in counts["by_language"].items())
@@ -112,13 +143,79 @@ def _make_answerer(engine: Any, settings: Any) -> tuple[Any, str | None]:
         return None, f"{exc.__class__.__name__}: {exc}"
 
 
+@dataclasses.dataclass(frozen=True)
+class _Target:
+    """What `eval run` evaluates: a gold set, the corpus folder (None: the settings'), and the
+    registered corpus whose gates apply (None: no registered gates)."""
+
+    gold: Path
+    docs: Path | None
+    name: str | None
+    explicit_set: bool
+
+
+def _target(gold_set: Path | None, corpus: str | None) -> _Target:
+    from evals.registry import DEFAULT_CORPUS, RegistryError, find_corpus
+
+    try:
+        registered = find_corpus(corpus) if corpus else None
+    except RegistryError as exc:
+        raise _fail(str(exc)) from exc
+    if registered is not None:
+        return _Target(
+            gold_set or registered.gold, registered.docs, registered.name, bool(gold_set)
+        )
+    docs = Path(corpus) if corpus else None
+    if gold_set is not None:
+        return _Target(gold_set, docs, None, True)
+    return _Target(DEFAULT_SET, docs, DEFAULT_CORPUS, False)
+
+
+def _profile_of(engine: Any) -> dict[str, Any] | None:
+    """The corpus profile the engine runs with, as ``Profile.describe()`` gives it; None for an
+    engine that has no profile."""
+    profile = getattr(engine, "profile", None)
+    describe = getattr(profile, "describe", None)
+    if not callable(describe):
+        return None
+    try:
+        described = describe()
+    except Exception:  # a profile that cannot describe itself must not stop the eval
+        logger.exception("could not describe the corpus profile")
+        return None
+    return described if isinstance(described, dict) else None
+
+
+def _profile_line(engine: Any) -> str | None:
+    summary = getattr(getattr(engine, "profile", None), "summary", None)
+    return str(summary()) if callable(summary) else None
+
+
+def _gated_part(summary: dict[str, Any], has_test: bool) -> tuple[dict[str, Any] | None, str]:
+    """The summary the gates check, and its name: the test part of a split set, all questions
+    of a set without a test part; None when the run left the test part out."""
+    if not has_test:
+        return summary, "all questions (the set has no test part)"
+    part = summary.get("splits", {}).get("test")
+    return (part, "the test part") if part else (None, "")
+
+
 @eval_app.command()
 def run(
     gold_set: Annotated[
         Path | None,
         typer.Argument(
             metavar="[SET]",
-            help=f"Gold set JSONL (default: {DEFAULT_SET.relative_to(DEFAULT_SET.parents[2])})",
+            help="Gold set JSONL (default: the corpus's own set, for corpus a "
+            f"{DEFAULT_SET.relative_to(DEFAULT_SET.parents[2])})",
+        ),
+    ] = None,
+    corpus: EvalCorpusOption = None,
+    split: Annotated[
+        str | None,
+        typer.Option(
+            "--split",
+            help="dev, test or all; by default all questions, with dev and test side by side",
         ),
     ] = None,
     json_output: Annotated[
@@ -135,16 +232,19 @@ def run(
         Path | None,
         typer.Option(
             "--thresholds",
-            help="TOML with [min]/[max] gates; the project's set is gated by "
-            "evals/thresholds.toml unless another file is given",
+            help="TOML with [min]/[max] gates (and [CORPUS.min]/[CORPUS.max]); a registered "
+            "corpus's own set is gated by evals/thresholds.toml unless another file is given",
         ),
     ] = None,
-    corpus: CorpusOption = None,
     data_dir: DataOption = None,
     embedder: EmbedderOption = None,
 ) -> None:
-    """Run the gold questions; print a summary (or JSON); exit 1 when a threshold fails."""
-    from evals.runner import merge, run_answers, run_retrieval, summarise
+    """Run the gold questions; print a summary (or JSON); exit 1 when a threshold fails.
+
+    The gates check the test part of the set; a run of the dev part alone is not gated.
+    """
+    from evals.goldset import SPLITS, select_split
+    from evals.runner import merge, run_answers, run_retrieval, summarise_splits
     from evals.thresholds import (
         DEFAULT_THRESHOLDS,
         ThresholdsError,
@@ -155,21 +255,33 @@ def run(
     from service.engine import Engine
     from vraagbaak.errors import VraagbaakError
 
-    path = gold_set or DEFAULT_SET
+    if split not in (None, "all", *SPLITS):
+        raise _fail(f"--split must be one of dev, test, all; got {split!r}", code=2)
+    target = _target(gold_set, corpus)
+    path = target.gold
+    if not path.exists() and not target.explicit_set and target.name:
+        raise _fail(
+            f"corpus {target.name!r} has no gold set yet: {path} does not exist "
+            "(write it as evals/gold/README.md describes)"
+        )
     try:
-        questions = load_goldset(path)
-        if thresholds is None and gold_set is None:
+        all_questions = load_goldset(path)
+        if thresholds is None and not target.explicit_set:
             thresholds = DEFAULT_THRESHOLDS
-        gates = load_thresholds(thresholds) if thresholds else None
+        gates = load_thresholds(thresholds, target.name) if thresholds else None
     except (GoldSetError, ThresholdsError) as exc:
         raise _fail(str(exc)) from exc
+    questions = select_split(all_questions, split)
     if not questions:
-        raise _fail(f"{path}: no questions")
-    settings = settings_from(corpus, data_dir, embedder)
+        hint = f" (give it one with `python -m evals.split {path}`)" if split == "test" else ""
+        raise _fail(f"{path}: no questions in the {split or 'whole'} set{hint}")
+    settings = settings_from(target.docs, data_dir, embedder)
     try:
         engine = Engine.load(settings)
     except VraagbaakError as exc:
         raise _fail(str(exc)) from exc
+    index = engine.index
+    _check_documents(questions, index, target, settings)
     started = time.time()
     retrieval = run_retrieval(engine, questions, k, progress=_progress("retrieval"))
     answers = None
@@ -181,16 +293,19 @@ def run(
             _err(f"Warning: answers skipped — {answer_note}")
         else:
             answers = run_answers(answerer, questions, progress=_progress("answers"))
-    summary = summarise(questions, retrieval, answers, k)
-    index = engine.index
+    summary = summarise_splits(questions, retrieval, answers, k)
     result: dict[str, Any] = {
         "meta": {
+            "corpus": target.name,
+            "corpus_dir": str(settings.corpus_dir),
             "gold_set": str(path),
+            "split": split or "all",
             "k": k,
             "embedder": index.manifest.embedder,
             "index_build": index.build_id,
             "index_params": dataclasses.asdict(index.manifest.params),
             "retrieval_config": dataclasses.asdict(engine.retriever.config),
+            "profile": _profile_of(engine),
             "answers": "run" if answers is not None else answer_note,
             "started_at": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
             "seconds": round(time.time() - started, 2),
@@ -208,17 +323,51 @@ def run(
     if json_output:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
+        profile = _profile_line(engine)
+        typer.echo(
+            f"Corpus {target.name or settings.corpus_dir}, gold set {path}, "
+            f"split {split or 'all'}" + (f"; {profile}" if profile else "")
+        )
         typer.echo(format_summary(summary))
-    if gates is not None:
-        failures = check(summary, gates)
-        for name in skipped(summary, gates):
-            _err(f"Threshold skipped (no value in this run): {name}")
-        if failures:
-            _err("Thresholds not met:")
-            for failure in failures:
-                _err(f"  - {failure}")
-            raise typer.Exit(1)
-        _err("All thresholds met.")
+    if gates is None:
+        return
+    if not gates.get("min") and not gates.get("max"):
+        _err(f"No thresholds for corpus {target.name!r} in {thresholds}: nothing gated.")
+        return
+    part, part_name = _gated_part(summary, any(q.split == "test" for q in all_questions))
+    if part is None:
+        _err("Thresholds not checked: they apply to the test part, which this run left out.")
+        return
+    failures = check(part, gates)
+    for name in skipped(part, gates):
+        _err(f"Threshold skipped (no value in this run): {name}")
+    if failures:
+        _err(f"Thresholds not met ({part_name}):")
+        for failure in failures:
+            _err(f"  - {failure}")
+        raise typer.Exit(1)
+    _err(f"All thresholds met ({part_name}).")
+
+
+def _check_documents(questions: list[Any], index: Any, target: _Target, settings: Any) -> None:
+    """Say so when the index lacks the gold set's documents: a registered corpus evaluated
+    against another corpus's index stops with the command that builds the right one."""
+    sources = {Path(doc.source).name for doc in index.documents.values()}
+    wanted = sorted({Path(q.doc).name for q in questions if q.doc})
+    missing = [doc for doc in wanted if doc not in sources]
+    if not missing:
+        return
+    if target.name and len(missing) == len(wanted):
+        docs = target.docs or settings.corpus_dir
+        raise _fail(
+            f"the index in {settings.data_dir} holds none of corpus {target.name!r}'s "
+            f"documents (such as {missing[0]}). Build one: vraagbaak ingest --data-dir DIR "
+            f"--corpus {docs}; then pass --data-dir DIR"
+        )
+    _err(
+        f"Warning: {len(missing)} of the gold set's {len(wanted)} documents are not in the "
+        f"index: {', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}"
+    )
 
 
 @eval_app.command()

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from evals.goldset import LANGUAGES, GoldQuestion, fact_found, quote_matches
+from evals.goldset import LANGUAGES, SPLITS, GoldQuestion, fact_found, quote_matches
 from evals.metrics import (
     aggregate,
     first_hit_rank,
@@ -64,6 +64,7 @@ def _base(question: GoldQuestion) -> Record:
         "doc": question.doc,
         "category": question.category,
         "style": question.style,
+        "split": question.split,
     }
 
 
@@ -293,6 +294,31 @@ def summarise(
     }
 
 
+def summarise_splits(
+    questions: Sequence[GoldQuestion],
+    retrieval: Sequence[Record],
+    answers: Sequence[Record] | None = None,
+    k: int = 10,
+) -> dict[str, Any]:
+    """``summarise`` over all questions, plus ``splits``: the same summary for each part
+    (``dev``, ``test``) that has questions in this run."""
+    summary = summarise(questions, retrieval, answers, k)
+    parts: dict[str, Any] = {}
+    for split in SPLITS:
+        part = [q for q in questions if q.split == split]
+        if not part:
+            continue
+        ids = {q.id for q in part}
+        parts[split] = summarise(
+            part,
+            [r for r in retrieval if r["id"] in ids],
+            [r for r in answers if r["id"] in ids] if answers else None,
+            k,
+        )
+    summary["splits"] = parts
+    return summary
+
+
 def merge(retrieval: Sequence[Record], answers: Sequence[Record] | None) -> list[Record]:
     """One record per question: the retrieval record with the answer record under "answer"."""
     by_id = {r["id"]: r for r in answers or ()}
@@ -309,7 +335,7 @@ def merge(retrieval: Sequence[Record], answers: Sequence[Record] | None) -> list
 
 
 def _base_keys() -> set[str]:
-    return {"id", "question", "language", "answerable", "doc", "category", "style"}
+    return {"id", "question", "language", "answerable", "doc", "category", "style", "split"}
 
 
 def evaluate(
@@ -321,7 +347,7 @@ def evaluate(
     """Everything ``vraagbaak eval run --json`` prints: summary, per-question records, counts."""
     retrieval = run_retrieval(engine_or_retriever, questions, k)
     answers = run_answers(answerer, questions) if answerer is not None else None
-    summary = summarise(questions, retrieval, answers, k)
+    summary = summarise_splits(questions, retrieval, answers, k)
     return {
         "summary": summary,
         "counts": summary["counts"],

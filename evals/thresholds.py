@@ -15,23 +15,54 @@ class ThresholdsError(ValueError):
     """A thresholds file that cannot be used."""
 
 
-def load_thresholds(path: Path | str = DEFAULT_THRESHOLDS) -> Thresholds:
+def load_thresholds(path: Path | str = DEFAULT_THRESHOLDS, corpus: str | None = None) -> Thresholds:
+    """The gates in ``path`` for ``corpus``.
+
+    Plain ``[min]``/``[max]`` tables apply to every corpus; ``[NAME.min]``/``[NAME.max]`` add to
+    them (and win on the same metric) for the corpus called NAME. Without ``corpus`` only the
+    plain tables count.
+    """
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ThresholdsError(f"{path}: {exc}") from exc
-    unknown = set(data) - {"min", "max"}
-    if unknown:
-        raise ThresholdsError(f"{path}: unknown tables {sorted(unknown)}; use [min] and [max]")
+    thresholds = _bounds(data, path, "")
+    for name, table in data.items():
+        if name in ("min", "max"):
+            continue
+        if not isinstance(table, dict) or not table or set(table) - {"min", "max"}:
+            raise ThresholdsError(
+                f"{path}: unknown table [{name}]; use [min] and [max], or [CORPUS.min] and "
+                "[CORPUS.max] for one corpus"
+            )
+        corpus_bounds = _bounds(table, path, f"{name}.")
+        if name == corpus:
+            for kind in ("min", "max"):
+                thresholds[kind] |= corpus_bounds[kind]
+    return thresholds
+
+
+def corpora_in(path: Path | str = DEFAULT_THRESHOLDS) -> list[str]:
+    """The corpus names that have tables of their own in ``path``."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ThresholdsError(f"{path}: {exc}") from exc
+    return sorted(name for name in data if name not in ("min", "max"))
+
+
+def _bounds(data: dict[str, Any], path: Path, prefix: str) -> Thresholds:
     thresholds: Thresholds = {}
     for table in ("min", "max"):
         values = data.get(table, {})
         if not isinstance(values, dict):
-            raise ThresholdsError(f"{path}: [{table}] must be a table")
+            raise ThresholdsError(f"{path}: [{prefix}{table}] must be a table")
         for name, value in values.items():
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ThresholdsError(f"{path}: {table}.{name} must be a number, got {value!r}")
+                raise ThresholdsError(
+                    f"{path}: {prefix}{table}.{name} must be a number, got {value!r}"
+                )
         thresholds[table] = {name: float(value) for name, value in values.items()}
     return thresholds
 

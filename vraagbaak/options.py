@@ -12,6 +12,14 @@ from vraagbaak.settings import Settings
 CorpusOption = Annotated[
     Path | None, typer.Option("--corpus", help="Corpus folder (default: corpus/)")
 ]
+EvalCorpusOption = Annotated[
+    str | None,
+    typer.Option(
+        "--corpus",
+        help="An evaluation corpus by name (a, b: evals/corpora.toml), which picks its gold set "
+        "and documents; or a corpus folder (default: corpus/)",
+    ),
+]
 DataOption = Annotated[
     Path | None, typer.Option("--data-dir", help="Index and databases (default: .vraagbaak/)")
 ]
