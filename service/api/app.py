@@ -19,6 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from service.answering.extractive import prepare_index
 from service.api.errors import install_error_handlers
+from service.api.openai_compat import router as openai_router
 from service.api.routes import public_router, router
 from service.assistant import Assistant, build_assistant
 from service.engine import Engine
@@ -93,6 +94,7 @@ def create_app(
     app.include_router(public_router)
     app.include_router(router, dependencies=[Depends(require_scope("ask"))])
     install_faq(app, settings)
+    app.include_router(openai_router)  # /v1: OpenAI chat-completions clients
     _add_pages(app)
     if settings.cors_origins:
         app.add_middleware(
