@@ -6,7 +6,12 @@ import json
 from typing import Any
 
 from service.security.redaction import redact
-from service.storage import RetainedTable
+from service.storage import (
+    CHUNK_ID_PATTERN,
+    CONVERSATION_ID_PATTERN,
+    RetainedTable,
+    stored_id,
+)
 
 COLUMNS = ("rating", "question", "answer", "comment", "conversation_id", "chunk_ids")
 
@@ -42,8 +47,8 @@ class FeedbackStore(RetainedTable):
                 redact(question),
                 redact(answer),
                 redact(comment),
-                conversation_id,
-                json.dumps(chunk_ids),
+                stored_id(conversation_id, CONVERSATION_ID_PATTERN),
+                json.dumps([stored_id(c, CHUNK_ID_PATTERN) for c in chunk_ids]),
             ),
         )
 

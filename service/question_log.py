@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from service.security.redaction import redact
-from service.storage import RetainedTable
+from service.storage import CONVERSATION_ID_PATTERN, RetainedTable, stored_id
 
 COLUMNS = ("question", "language", "refused", "mode", "conversation_id")
 
@@ -27,7 +27,16 @@ class QuestionLog(RetainedTable):
     def add(
         self, question: str, language: str, refused: bool, mode: str, conversation_id: str | None
     ) -> None:
-        self._insert(COLUMNS, (redact(question), language, int(refused), mode, conversation_id))
+        self._insert(
+            COLUMNS,
+            (
+                redact(question),
+                language,
+                int(refused),
+                mode,
+                stored_id(conversation_id, CONVERSATION_ID_PATTERN),
+            ),
+        )
 
     def all(self) -> list[dict[str, Any]]:
         return self._rows(COLUMNS)

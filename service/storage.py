@@ -7,19 +7,37 @@ redact before they store.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
+from service.security.redaction import redact
 from service.security.retention import purge_older_than
 
 PURGE_EVERY_SECONDS = 3600
+# Ids as the service issues them: a conversation is a uuid4 in hex, a passage
+# ``<doc_id>:<ordinal>:<8 hex of its text hash>``. The API refuses other forms.
+CONVERSATION_ID_PATTERN = r"^[0-9a-f]{32}$"
+CHUNK_ID_PATTERN = r"^[A-Za-z0-9_-]{1,180}:\d{4,6}:[0-9a-f]{8}$"
+
+
+def stored_id(value: str | None, pattern: str) -> str | None:
+    """``value`` as it is when it has the issued form; otherwise redacted, so an id field
+    never carries personal data into storage whoever calls the store."""
+    if value is None or re.fullmatch(pattern, value):
+        return value
+    return redact(value)
 
 
 class RetainedTable:
+    """``retention_days``: None keeps rows forever; 0 keeps nothing (rows are not even written,
+    and rows left from before are purged at once); N purges rows older than N days."""
+
     table: ClassVar[str]
     schema: ClassVar[str]
 
@@ -31,10 +49,17 @@ class RetainedTable:
         self._conn.execute("PRAGMA secure_delete=ON")
         self._conn.execute(self.schema)
         self._lock = threading.Lock()
+        if retention_days is not None and retention_days < 0:
+            raise ValueError(f"retention_days must not be negative, got {retention_days}")
         self.retention_days = retention_days
         self._purged_at = 0.0
+        if retention_days == 0:
+            with self._lock:
+                self._purge(force=True)
 
     def _insert(self, columns: Sequence[str], values: Sequence[Any]) -> int:
+        if self.retention_days == 0:
+            return 0
         marks = ", ".join("?" * len(columns))
         with self._lock:
             cursor = self._conn.execute(
@@ -55,15 +80,18 @@ class RetainedTable:
             return [dict(zip(keys, row, strict=True)) for row in cursor.fetchall()]
 
     def _purge(self, force: bool) -> None:
-        if not self.retention_days:
+        if self.retention_days is None:
             return
         if force or time.time() - self._purged_at > PURGE_EVERY_SECONDS:
+            # With 0 days every row goes, also one written within the clock's resolution.
+            ahead = timedelta(minutes=1) if self.retention_days == 0 else timedelta(0)
             purge_older_than(
                 self._conn,
                 self.table,
                 "created_at",
                 self.retention_days,
                 timestamp_format="unixepoch",
+                now=datetime.now(UTC) + ahead,
             )
             self._purged_at = time.time()
 

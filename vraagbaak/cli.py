@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import sys
@@ -201,7 +202,14 @@ def ask(
         out(f"  [{citation.n}] {citation.title}{section}{page} ({citation.source})")
 
 
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only listens on this machine: localhost, 127.0.0.0/8 or ::1."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @app.command()
@@ -219,6 +227,13 @@ def serve(
         list[str] | None,
         typer.Option("--cors-origin", help="A web site that may embed the widget (repeatable)"),
     ] = None,
+    docs: Annotated[
+        bool | None,
+        typer.Option(
+            "--docs/--no-docs",
+            help="Serve /docs and /openapi.json (default: on, off with --require-keys)",
+        ),
+    ] = None,
     corpus: CorpusOption = None,
     data_dir: DataOption = None,
     embedder: EmbedderOption = None,
@@ -235,7 +250,9 @@ def serve(
         settings.require_api_keys = True
     if cors_origin:
         settings.cors_origins = [*settings.cors_origins, *(o.rstrip("/") for o in cors_origin)]
-    if host not in LOOPBACK and not settings.require_api_keys and not open_access:
+    if docs is not None:
+        settings.api_docs = docs
+    if not is_loopback(host) and not settings.require_api_keys and not open_access:
         raise fail(
             f"Binding to {host} makes Vraagbaak reachable from the network without API keys. "
             "Add --require-keys (and create keys with `vraagbaak keys create`), or --open if "
@@ -243,8 +260,10 @@ def serve(
             code=2,
         )
     logging.getLogger("service").setLevel(logging.INFO)
-    out(f"Vraagbaak: chat at http://{host}:{port}/  API docs at http://{host}:{port}/docs")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    shown_docs = f"  API docs at http://{host}:{port}/docs" if settings.api_docs_enabled else ""
+    out(f"Vraagbaak: chat at http://{host}:{port}/{shown_docs}")
+    # uvicorn's access log writes query strings; the app logs requests itself, without them
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
 
 
 from evals.cli import eval_app  # noqa: E402  (sub-commands register after the core ones)

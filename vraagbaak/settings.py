@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     require_api_keys: bool = Field(False, description="Every API call needs a Bearer key")
     rate_limit_per_minute: int = Field(120, description="Requests per minute per client and key")
     rate_limit_burst: int = 30
+    api_docs: bool | None = Field(
+        None,
+        description="Serve /docs and /openapi.json; unset: on, except when keys are required",
+    )
     content_security_policy: str | None = (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
         "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
@@ -53,7 +57,9 @@ class Settings(BaseSettings):
     # Privacy: what is stored, for how long (personal data is redacted before storing)
     store_feedback: bool = True
     store_questions: bool = False
-    retention_days: int = 90
+    retention_days: int = Field(
+        90, ge=0, description="Days to keep stored feedback and questions; 0 stores nothing"
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -61,6 +67,10 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
         return value
+
+    @property
+    def api_docs_enabled(self) -> bool:
+        return self.api_docs if self.api_docs is not None else not self.require_api_keys
 
     @property
     def index_dir(self) -> Path:

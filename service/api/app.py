@@ -26,6 +26,7 @@ from service.engine import Engine
 from service.faq.routes import install_faq
 from service.feedback import FeedbackStore
 from service.question_log import QuestionLog
+from service.security.access_log import AccessLogMiddleware, loggable
 from service.security.keys import KeyStore
 from service.security.middleware import (
     BodySizeLimitMiddleware,
@@ -48,6 +49,7 @@ def create_app(
     assistant: Assistant | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
+    docs = settings.api_docs_enabled
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -59,12 +61,12 @@ def create_app(
         prepare_index(app.state.engine.index)
         app.state.feedback = (
             FeedbackStore(settings.database_path, settings.retention_days)
-            if settings.store_feedback
+            if settings.store_feedback and settings.retention_days
             else None
         )
         app.state.question_log = (
             QuestionLog(settings.database_path, settings.retention_days)
-            if settings.store_questions
+            if settings.store_questions and settings.retention_days
             else None
         )
         stop = threading.Event()
@@ -85,6 +87,7 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,  # served below from local files: no CDN, no inline script
         redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
     )
     app.state.settings = settings
     app.state.require_keys = settings.require_api_keys
@@ -95,7 +98,7 @@ def create_app(
     app.include_router(router, dependencies=[Depends(require_scope("ask"))])
     install_faq(app, settings)
     app.include_router(openai_router)  # /v1: OpenAI chat-completions clients
-    _add_pages(app)
+    _add_pages(app, docs=docs)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -109,6 +112,7 @@ def create_app(
     app.add_middleware(
         SecurityHeadersMiddleware, content_security_policy=settings.content_security_policy
     )
+    app.add_middleware(AccessLogMiddleware)
     return app
 
 
@@ -129,9 +133,12 @@ class RefusedOriginLogger:
     Plain ASGI, as it sees every request.
     """
 
+    MAX_REMEMBERED = 1000  # origins already warned about; later requests log at DEBUG
+
     def __init__(self, app: ASGIApp, allowed: set[str]) -> None:
         self.app = app
         self.allowed = allowed
+        self._warned: set[str] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and "*" not in self.allowed:
@@ -139,16 +146,20 @@ class RefusedOriginLogger:
             origin = headers.get("origin")
             own = f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
             if origin and origin != own and origin not in self.allowed:
-                logger.warning(
+                first = origin not in self._warned
+                if first and len(self._warned) < self.MAX_REMEMBERED:
+                    self._warned.add(origin)
+                logger.log(
+                    logging.WARNING if first else logging.DEBUG,
                     "Refused cross-origin request from %s to %s: add the origin to "
                     "VRAAGBAAK_CORS_ORIGINS to allow it",
-                    origin,
-                    scope.get("path", ""),
+                    loggable(origin),
+                    loggable(str(scope.get("path", ""))),
                 )
         await self.app(scope, receive, send)
 
 
-def _add_pages(app: FastAPI) -> None:
+def _add_pages(app: FastAPI, docs: bool) -> None:
     def static_file(name: str, media_type: str) -> Response:
         path = STATIC / name
         if not path.is_file():
@@ -170,6 +181,9 @@ def _add_pages(app: FastAPI) -> None:
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:
         return Response(status_code=204)
+
+    if not docs:
+        return
 
     @app.get("/docs", include_in_schema=False)
     def api_docs() -> Response:

@@ -26,6 +26,11 @@ def _explain(error: dict[str, object]) -> str:
         return f"'{field}' is required"
     if kind == "extra_forbidden":
         return f"'{field}' is not a known field — remove it"
+    if kind == "string_pattern_mismatch" and field.endswith("conversation_id"):
+        return (
+            f"'{field}' must be the conversation_id a previous answer returned "
+            "(32 hexadecimal characters) — leave it out to start a new conversation"
+        )
     if kind == "model_attributes_type" or (kind == "dict_type" and not field):
         return "The request body must be a JSON object"
     return f"'{field}': {message}" if field else message

@@ -180,6 +180,11 @@ def feedback(body: FeedbackRequest, request: Request) -> dict[str, Any]:
     store = request.app.state.feedback
     if store is None:
         return {"id": None, "stored": False}
+    unknown = [c for c in body.chunk_ids if c not in engine_of(request).index.chunk_row]
+    if unknown:
+        raise HTTPException(
+            422, f"Unknown passage '{unknown[0]}' — send the chunk ids of the answer you rate"
+        )
     feedback_id = store.add(
         body.rating, body.question, body.answer, body.comment, body.conversation_id, body.chunk_ids
     )

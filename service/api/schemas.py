@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from service.storage import CHUNK_ID_PATTERN, CONVERSATION_ID_PATTERN
 
 MAX_K = 50
 MAX_QUESTION_CHARS = 2000
@@ -33,8 +36,7 @@ class AskRequest(_Request):
     )
     conversation_id: str | None = Field(
         None,
-        max_length=64,
-        pattern=r"^[A-Za-z0-9_-]+$",
+        pattern=CONVERSATION_ID_PATTERN,
         description="Continue a conversation: the id a previous answer returned",
     )
 
@@ -44,14 +46,18 @@ class FeedbackRequest(_Request):
     question: str = Field(..., min_length=1, max_length=MAX_QUESTION_CHARS)
     answer: str = Field("", max_length=20_000)
     comment: str = Field("", max_length=2000)
-    conversation_id: str | None = Field(None, max_length=64)
+    conversation_id: str | None = Field(None, pattern=CONVERSATION_ID_PATTERN)
     chunk_ids: list[str] = Field(default_factory=list, max_length=20)
 
     @field_validator("chunk_ids")
     @classmethod
-    def _short_ids(cls, ids: list[str]) -> list[str]:
-        if any(len(i) > 200 for i in ids):
-            raise ValueError("chunk ids are at most 200 characters")
+    def _passage_ids(cls, ids: list[str]) -> list[str]:
+        for chunk_id in ids:
+            if not re.fullmatch(CHUNK_ID_PATTERN, chunk_id):
+                raise ValueError(
+                    "each chunk id must be a passage id from an answer's citations "
+                    "(like 'doc:0001:1a2b3c4d')"
+                )
         return ids
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from service.faq import drafting
-from service.faq.exchange import EXPORT_FORMATS, export_set, import_entries
+from service.faq.exchange import EXPORT_FORMATS, MAX_IMPORT_CHARS, export_set, import_entries
 from service.faq.store import FaqEntry, FaqError, FaqStore
 from vraagbaak.errors import VraagbaakError
 from vraagbaak.options import CorpusOption, DataOption, EmbedderOption, settings_from
@@ -342,6 +342,8 @@ def import_(
     settings = settings_from(data_dir=data_dir)
     store = FaqStore.open(settings)
     try:
+        if file.stat().st_size > 4 * MAX_IMPORT_CHARS:  # refused before reading it into memory
+            raise _fail(f"{file}: too large to import — at most {MAX_IMPORT_CHARS:,} characters")
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise _fail(f"Cannot read {file}: {exc}") from exc

@@ -100,23 +100,40 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula ("CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _guard(cell: object) -> object:
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe."""
+    if isinstance(cell, str) and cell.startswith(_FORMULA_START):
+        return "'" + cell
+    return cell
+
+
+def _unguard(cell: str) -> str:
+    """Undo :func:`_guard`, so an exported file imports back unchanged."""
+    if cell.startswith("'") and cell[1:].startswith(_FORMULA_START):
+        return cell[1:]
+    return cell
+
+
 def to_csv(entries: Sequence[FaqEntry]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for e in entries:
-        writer.writerow(
-            [
-                e.id,
-                e.question,
-                e.answer,
-                e.status,
-                e.notes,
-                int(e.stale),
-                e.stale_reason,
-                json.dumps([c.to_json() for c in e.citations], ensure_ascii=False),
-            ]
-        )
+        row = [
+            e.id,
+            e.question,
+            e.answer,
+            e.status,
+            e.notes,
+            int(e.stale),
+            e.stale_reason,
+            json.dumps([c.to_json() for c in e.citations], ensure_ascii=False),
+        ]
+        writer.writerow([_guard(cell) for cell in row])
     return buffer.getvalue()
 
 
@@ -192,8 +209,56 @@ class ImportResult:
         return len(self.entries)
 
 
+# An export of a large FAQ set is a few hundred KB and 3 levels deep (set, entries, citations).
+MAX_IMPORT_CHARS = 2_000_000
+MAX_JSON_DEPTH = 32
+
+
+def json_depth(text: str) -> int:
+    """How deeply arrays and objects nest in JSON ``text``, counted without parsing it."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def load_bounded_json(text: str, where: str) -> Any:
+    """``json.loads`` for untrusted text: size and nesting are checked first, so a deep or huge
+    document is refused with a message instead of exhausting the stack or the memory."""
+    if len(text) > MAX_IMPORT_CHARS:
+        raise FaqImportError(
+            f"{where}: {len(text):,} characters, at most {MAX_IMPORT_CHARS:,} — split the file"
+        )
+    depth = json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise FaqImportError(
+            f"{where}: JSON nested {depth} levels deep, at most {MAX_JSON_DEPTH} — "
+            "import a file written by `faq export --format json`"
+        )
+    return json.loads(text)
+
+
 def parse_import(text: str, filename: str = "") -> list[NewEntry]:
     """Read a file ``export`` wrote (JSON or CSV, told apart by name or first character)."""
+    if len(text) > MAX_IMPORT_CHARS:
+        raise FaqImportError(
+            f"{filename or 'import'}: {len(text):,} characters, at most {MAX_IMPORT_CHARS:,} "
+            "— split the file"
+        )
     text = text.lstrip("\ufeff")
     name = filename.lower()
     if name.endswith(".json") or (
@@ -214,7 +279,7 @@ def import_entries(
 
 def parse_json(text: str, filename: str = "import.json") -> list[NewEntry]:
     try:
-        data = json.loads(text)
+        data = load_bounded_json(text, filename)
     except json.JSONDecodeError as exc:
         raise FaqImportError(
             f"{filename}: line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})"
@@ -298,13 +363,15 @@ def parse_csv(text: str, filename: str = "import.csv") -> list[NewEntry]:
                 raise FaqImportError(
                     f"{filename}: line {line}: {len(row)} fields but the header has {len(header)}"
                 )
-            values = dict(zip(header, row, strict=False))
+            values = dict(zip(header, (_unguard(cell) for cell in row), strict=False))
             try:
                 raw_citations = values.get("citations", "").strip() or "[]"
                 try:
-                    citations = json.loads(raw_citations)
+                    citations = load_bounded_json(raw_citations, "'citations'")
                 except json.JSONDecodeError as exc:
                     raise ValueError(f"'citations' is not a JSON list ({exc.msg})") from exc
+                except FaqImportError as exc:
+                    raise ValueError(str(exc)) from exc
                 entries.append(
                     _new_entry(
                         values.get("question"),

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from service.security.redaction import redact
 from vraagbaak.settings import Settings
 
 Status = Literal["draft", "approved"]
@@ -531,7 +532,14 @@ class FaqStore:
         conn.execute(
             "INSERT INTO faq_history (entry_id, changed_at, changed_by, action, previous) "
             "VALUES (?, ?, ?, ?, ?)",
-            (entry_id, now, by or "unknown", action, json.dumps(previous, ensure_ascii=False)),
+            # ``by`` may come from a request header: it is stored redacted and cut short
+            (
+                entry_id,
+                now,
+                redact(by)[:80] or "unknown",
+                action,
+                json.dumps(previous, ensure_ascii=False),
+            ),
         )
 
     def _touch(self, conn: sqlite3.Connection, set_id: int, now: float) -> None:

@@ -161,14 +161,29 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 for name, value in self.headers.items():
                     headers.setdefault(name, value)
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # The server-error handler sits outside every middleware, so its 500 would go out
+            # without our headers: answer here, then let the error travel on to be logged.
+            if not started:
+                response = JSONResponse(
+                    {"detail": "Internal server error — the request could not be completed"},
+                    status_code=500,
+                )
+                await response(scope, receive, send_with_headers)
+            raise
 
 
 # --- API keys and rate limits -------------------------------------------------------------

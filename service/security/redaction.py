@@ -97,7 +97,8 @@ _IBAN = re.compile(
 
 _MONTHS = (
     "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
-    "|jan|feb|mrt|apr|jun|jul|aug|sept|sep|okt|nov|dec"
+    "|january|february|march|may|june|july|august|october"
+    "|jan|feb|mrt|mar|apr|jun|jul|aug|sept|sep|okt|oct|nov|dec"
 )
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])"
 _MONTH = r"(?:0?[1-9]|1[0-2])"
@@ -109,13 +110,16 @@ _DATE = re.compile(
     + rf"{_DAY}(?P<sep1>[-/.]){_MONTH}(?P=sep1)\d{{4}}"  # 12-03-2015, 12/03/2015, 12.03.2015
     + rf"|{_DAY}(?P<sep2>[-/]){_MONTH}(?P=sep2)\d{{2}}"  # 12-03-15 (not 3.2.15: a section)
     + rf"|\d{{4}}(?P<sep3>[-/.]){_MONTH}(?P=sep3){_DAY}"  # 2015-03-12
-    + rf"|{_DAY}(?:e|ste|de)?\s+(?:{_MONTHS})\.?\s+\d{{4}}"  # 12 maart 2015, 1e mei 2015
+    + rf"|{_DAY}(?:e|ste|de|th|st|nd|rd)?(?:\s+|[-/.])(?:{_MONTHS})\.?(?:\s+|[-/.])\d{{4}}"
+    + rf"|(?:{_MONTHS})\.?\s+{_DAY}(?:th|st|nd|rd)?,?\s+\d{{4}}"  # March 12, 2015
+    # 12032015: day, month and a year of this or the last century, unseparated
+    + r"|(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d"
     + r")"
     + _NO_NUMBER_AFTER,
     re.IGNORECASE,
 )
 
-_SEP = r"[ .-]?"
+_SEP = r"[ ./\-\u2010-\u2015]?"  # also slashes and the dashes word processors put in
 _PHONE = re.compile(
     r"(?<![\w+])"
     r"(?:"
@@ -128,13 +132,18 @@ _PHONE = re.compile(
     r"(?!\d|[.,/-]\d)"
 )
 
-_BSN = re.compile(r"(?<![\w.,/-])(\d{3})([. ]?)(\d{3})\2(\d{3})(?!\w|[.,/-]\d)")
+# Letters may touch the number ("BSN111222333"); digits and number punctuation may not.
+_BSN = re.compile(r"(?<![\d_.,/-])(\d{3})([. -]?)(\d{3})\2(\d{3})(?!\w|[.,/-]\d)")
 
 _HOUSE_NUMBER = r"\d{1,5}(?:[ -]?(?:bis|hs|[A-Za-z])|-\d{1,4})?(?![\w-])"
 _STREET_WORD = r"(?:[A-Z][\w'.-]*|'s-[A-Z][\w'.-]*)"
 _STREET_PARTICLE = r"(?:van|de|der|den|het|ten|ter|te|op|aan|in|bij|'t|'s)"
 _STREET = (
     rf"(?:{_STREET_WORD}\s+(?:(?:{_STREET_WORD}|{_STREET_PARTICLE})\s+){{0,3}})?{_STREET_WORD}"
+)
+_TWO_LETTER_WORDS = (
+    r"(?:en|in|op|of|is|de|te|al|om|er|na|nu|zo|ze|we|je|uw|ca|nr|pp|ma|di|wo|do|vr|za"
+    r"|at|on|to|an|as|be|by|he|if|it|me|my|no|or|so|up|us|am|pm)"
 )
 _POSTCODE = r"[1-9]\d{3} ?(?!SA|SD|SS)[A-Z]{2}(?![\w])"
 _ADDRESS = re.compile(
@@ -143,6 +152,8 @@ _ADDRESS = re.compile(
     rf"(?<![\w'-]){_STREET}\s+{_HOUSE_NUMBER},?\s+[1-9]\d{{3}} ?[A-Za-z]{{2}}(?![\w])"
     # 3511 AB 12a, 3511AB 12, 3511ab 12
     rf"|(?<![\w.,-])[1-9]\d{{3}}(?: ?[A-Z]{{2}}|[a-z]{{2}}),?\s+{_HOUSE_NUMBER}"
+    # 3511 ab 4a, unless the two letters are a word: "2018 en 12"
+    rf"|(?<![\w.,-])[1-9]\d{{3}} (?!{_TWO_LETTER_WORDS}\b)[a-z]{{2}},?\s+{_HOUSE_NUMBER}"
     # 3511 AB  (a lone postcode only in capitals: "2018 en" is not one)
     rf"|(?P<lone>(?<![\w.,-]){_POSTCODE})"
     r")"

@@ -118,7 +118,7 @@ def test_feedback_is_stored(client: TestClient, small_settings: Settings) -> Non
             "question": "Wie heeft de regie?",
             "answer": "SAVE [1]",
             "comment": "Bel me op 06-12345678",
-            "chunk_ids": ["x"],
+            "chunk_ids": [client.app.state.engine.index.chunks[0].id],  # type: ignore[attr-defined]
         },
     )
     assert response.status_code == 200 and response.json()["stored"] is True

@@ -542,3 +542,238 @@ def test_a_lone_surrogate_in_the_body_is_a_4xx(client: TestClient, path: str) ->
         path, content=body, headers={"content-type": "application/json"}
     )
     assert response.status_code == 422
+
+
+# --- (f) second round: issue 18 --------------------------------------------------------------
+
+
+def test_a_500_carries_the_security_headers(small_settings: Settings) -> None:
+    app = create_app(small_settings, engine=Engine.load(small_settings, embedder=HashingEmbedder()))
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+    assert response.status_code == 500
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["x-frame-options"] == "DENY"
+
+
+@pytest.mark.parametrize(
+    "bad_id",
+    ["a@b.nl", "111222333", "NL91ABNA0417164300", "x", "../../etc/passwd", "A" * 32],
+)
+def test_conversation_ids_must_have_the_issued_form(client: TestClient, bad_id: str) -> None:
+    asked = client.post("/api/ask", json={"question": QUESTIONS[0], "conversation_id": bad_id})
+    assert asked.status_code == 422 and "previous answer returned" in asked.json()["detail"]
+    rated = client.post(
+        "/api/feedback", json={"rating": "up", "question": "q", "conversation_id": bad_id}
+    )
+    assert rated.status_code == 422
+    assert client.app.state.feedback.all() == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "bad_chunk", ["a@b.nl", "111222333", "NL91ABNA0417164300", "jim:0001:deadbeef"]
+)
+def test_feedback_chunk_ids_must_be_passages_of_the_index(
+    client: TestClient, bad_chunk: str
+) -> None:
+    response = client.post(
+        "/api/feedback", json={"rating": "up", "question": "q", "chunk_ids": [bad_chunk]}
+    )
+    assert response.status_code == 422
+    assert client.app.state.feedback.all() == []  # type: ignore[attr-defined]
+
+
+def test_issued_ids_are_stored_and_every_free_text_field_is_redacted(
+    small_settings: Settings,
+) -> None:
+    settings = small_settings.model_copy(update={"store_questions": True})
+    with _client(settings) as client:
+        first = client.post("/api/ask", json={"question": "Wie heeft de regie? bsn 111-222-333"})
+        conversation = first.json()["conversation_id"]
+        chunk = first.json()["citations"][0]["chunk_id"]
+        rated = client.post(
+            "/api/feedback",
+            json={
+                "rating": "down",
+                "question": "geboren 12-mrt-2015",
+                "answer": "bel 06/12345678",
+                "comment": "woont op 3511 ab 4a, BSN111222333",
+                "conversation_id": conversation,
+                "chunk_ids": [chunk],
+            },
+        )
+        assert rated.status_code == 200
+        (row,) = client.app.state.feedback.all()  # type: ignore[attr-defined]
+        (logged,) = client.app.state.question_log.all()  # type: ignore[attr-defined]
+    assert row["conversation_id"] == conversation and row["chunk_ids"] == [chunk]
+    assert row["question"] == "geboren [DATUM]" and row["answer"] == "bel [TELEFOON]"
+    assert row["comment"] == "woont op [ADRES], BSN[BSN]"
+    assert logged["question"] == "Wie heeft de regie? bsn [BSN]"
+    assert logged["conversation_id"] == conversation
+
+
+def test_the_stores_redact_id_fields_that_do_not_have_the_issued_form(tmp_path: Path) -> None:
+    from service.feedback import FeedbackStore
+    from service.question_log import QuestionLog
+
+    feedback = FeedbackStore(tmp_path / "db.sqlite")
+    feedback.add("up", "q", "", "", "mail a@b.nl", ["111222333"])
+    log = QuestionLog(tmp_path / "db.sqlite")
+    log.add("q", "nl", False, "extractive", "NL91ABNA0417164300")
+    assert feedback.all()[0]["conversation_id"] == "mail [E-MAIL]"
+    assert feedback.all()[0]["chunk_ids"] == ["[BSN]"]
+    assert log.all()[0]["conversation_id"] == "[IBAN]"
+
+
+def test_retention_zero_stores_nothing_and_purges_what_was_kept(tmp_path: Path) -> None:
+    from service.feedback import FeedbackStore
+
+    FeedbackStore(tmp_path / "db.sqlite", retention_days=30).add("up", "q", "", "", None, [])
+    emptied = FeedbackStore(tmp_path / "db.sqlite", retention_days=0)
+    assert emptied.all() == []
+    emptied.add("up", "q", "", "", None, [])
+    assert emptied.all() == []
+    with pytest.raises(ValueError, match="negative"):
+        FeedbackStore(tmp_path / "db.sqlite", retention_days=-1)
+
+
+def test_retention_zero_turns_feedback_off_in_the_app(small_settings: Settings) -> None:
+    settings = small_settings.model_copy(update={"retention_days": 0, "store_questions": True})
+    with _client(settings) as client:
+        response = client.post("/api/feedback", json={"rating": "up", "question": "q"})
+        assert response.json() == {"id": None, "stored": False}
+        assert client.app.state.question_log is None  # type: ignore[attr-defined]
+
+
+def test_access_log_holds_no_query_string_key_or_long_header(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    key = "vb_admin_0a1b2c3d_" + "S3cret" * 7
+    caplog.set_level(logging.DEBUG)
+    client.get(f"/api/faq/search?q=BSN+111222333&api_key={key}")
+    client.get("/api/faq/sets/Daan%20111222333")
+    client.post(
+        "/api/search",
+        json={"query": "regie"},
+        headers={"origin": "https://evil.example/" + "x" * 6000},
+    )
+    client.post("/api/search", json={"query": "regie"}, headers={"origin": "https://evil.example"})
+    server = [r for r in caplog.records if not r.name.startswith("httpx")]  # not the client's
+    lines = [r.getMessage() for r in server if r.levelno >= logging.INFO]
+    assert any("/api/faq/sets/{name}" in line for line in lines)
+    for line in lines:
+        assert "111222333" not in line and "S3cret" not in line and "Daan" not in line, line
+        assert len(line) < 400, line
+    refused = [line for line in lines if "evil.example" in line]
+    assert len(refused) == 2  # each refused origin is warned about once, cut short
+
+
+def test_api_docs_are_off_by_default_with_required_keys(small_settings: Settings) -> None:
+    with _client(small_settings) as client:
+        assert client.get("/docs").status_code == 200
+        assert client.get("/openapi.json").status_code == 200
+    keyed = small_settings.model_copy(update={"require_api_keys": True})
+    with _client(keyed) as client:
+        assert client.get("/docs").status_code == 404
+        assert client.get("/openapi.json").status_code == 404
+    hidden = small_settings.model_copy(update={"api_docs": False})
+    with _client(hidden) as client:
+        assert client.get("/openapi.json").status_code == 404
+    shown = keyed.model_copy(update={"api_docs": True})
+    with _client(shown) as client:
+        assert client.get("/openapi.json").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("127.255.255.254", True),
+        ("::1", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("10.0.0.1", False),
+        ("128.0.0.1", False),
+        ("example.org", False),
+    ],
+)
+def test_the_whole_127_block_is_loopback(host: str, loopback: bool) -> None:
+    from vraagbaak.cli import is_loopback
+
+    assert is_loopback(host) is loopback
+
+
+def _deep_json(depth: int) -> str:
+    return '{"entries": ' + "[" * depth + "]" * depth + "}"
+
+
+def test_a_deeply_nested_faq_import_is_a_422_not_a_500(client: TestClient) -> None:
+    assert client.post("/api/faq/sets", json={"name": "diep"}).status_code == 201
+    for content in (_deep_json(1000), _deep_json(100_000)):
+        response = TestClient(client.app, raise_server_exceptions=False).post(
+            "/api/faq/sets/diep/import",
+            json={"content": content, "filename": "diep.json"},
+        )
+        assert response.status_code in (413, 422), response.text
+        if response.status_code == 422:
+            assert "nested" in response.json()["detail"]
+
+
+def test_a_deeply_nested_faq_import_from_the_cli_is_a_message(
+    small_settings: Settings, tmp_path: Path
+) -> None:
+    from vraagbaak.cli import app as cli
+
+    data = ["--data-dir", str(small_settings.data_dir)]
+    runner = CliRunner()
+    assert runner.invoke(cli, ["faq", "create", "diep", *data]).exit_code == 0
+    deep = tmp_path / "diep.json"
+    deep.write_text(_deep_json(1000), encoding="utf-8")
+    csv_file = tmp_path / "diep.csv"
+    csv_file.write_text('question,citations\nvraag,"' + "[" * 1000 + "]" * 1000 + '"\n')
+    for path in (deep, csv_file):
+        result = runner.invoke(cli, ["faq", "import", "diep", str(path), *data])
+        output = result.output + (getattr(result, "stderr", "") or "")
+        assert result.exit_code == 1 and "levels deep, at most 32" in output, output
+        assert "Traceback" not in output and not isinstance(result.exception, RecursionError)
+
+
+def test_faq_csv_export_neutralises_formulas_and_imports_back(client: TestClient) -> None:
+    assert client.post("/api/faq/sets", json={"name": "csv"}).status_code == 201
+    rows = "question,answer,notes\n" + '"=HYPERLINK(""http://x"")",+1,@SUM(A1)\n' + "-2,ok,\n"
+    imported = client.post("/api/faq/sets/csv/import", json={"content": rows, "filename": "in.csv"})
+    assert imported.status_code == 201, imported.text
+    exported = client.get("/api/faq/sets/csv/export?format=csv").text
+    cells = [cell for line in exported.splitlines()[1:] for cell in line.split(",")]
+    assert not any(cell.lstrip('"').startswith(("=", "+", "-", "@")) for cell in cells), exported
+    again = client.post("/api/faq/sets", json={"name": "csv2"})
+    assert again.status_code == 201
+    back = client.post(
+        "/api/faq/sets/csv2/import", json={"content": exported, "filename": "out.csv"}
+    ).json()["entries"]
+    assert [e["question"] for e in back] == ['=HYPERLINK("http://x")', "-2"]
+    assert back[0]["answer"] == "+1" and back[0]["notes"] == "@SUM(A1)"
+
+
+def test_the_faq_edit_history_stores_the_user_header_redacted(client: TestClient) -> None:
+    assert client.post("/api/faq/sets", json={"name": "hist"}).status_code == 201
+    who = {"X-Vraagbaak-User": "Daan bsn 111222333 a@b.nl"}
+    created = client.post(
+        "/api/faq/sets/hist/questions", json={"questions": ["Wie heeft de regie?"]}, headers=who
+    )
+    assert created.status_code == 201, created.text
+    entry = created.json()["entries"][0]["id"]
+    changed = client.patch(f"/api/faq/sets/hist/entries/{entry}", json={"notes": "x"}, headers=who)
+    assert changed.status_code == 200, changed.text
+    store = client.app.state.faq_store  # type: ignore[attr-defined]
+    (item, *_) = store.history("hist", entry)
+    assert "111222333" not in item.changed_by and "a@b.nl" not in item.changed_by
+    assert "[BSN]" in item.changed_by

@@ -251,3 +251,38 @@ def test_a_maximal_hostile_body_is_redacted_quickly(hostile: str) -> None:
     started = time.perf_counter()
     redact(hostile)
     assert time.perf_counter() - started < 2.0
+
+
+# --- forms an attacker found missing (issue 18, F3) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("BSN111222333", "BSN[BSN]"),
+        ("bsn: 111-222-333.", "bsn: [BSN]."),
+        ("geboren 12 March 2015", "geboren [DATUM]"),
+        ("born March 12, 2015", "born [DATUM]"),
+        ("geboren 12-mrt-2015", "geboren [DATUM]"),
+        ("geboortedatum 12032015", "geboortedatum [DATUM]"),
+        ("woont op 3511 ab 4a", "woont op [ADRES]"),
+        ("bel 06\u201312345678", "bel [TELEFOON]"),
+        ("bel 06/12345678", "bel [TELEFOON]"),
+    ],
+)
+def test_every_form_found_missing_is_redacted(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "in 2018 en 12 gezinnen",
+        "tussen 2015 en 2018 waren 12032 gezinnen",
+        "pagina 12-14 en 2018-2019",
+        "score 10-100 op 123-456-789",  # fails the 11-proef
+        "in 2019 op 3 locaties",
+    ],
+)
+def test_the_wider_forms_leave_report_numbers_alone(text: str) -> None:
+    assert redact(text) == text
