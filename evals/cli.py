@@ -63,6 +63,8 @@ _SIDE_BY_SIDE = (
     ("key-fact coverage", "fact_coverage"),
     ("unanswerable refused", "refusal_rate_unanswerable"),
     ("answerable refused", "false_refusal_rate"),
+    ("bad quotes", "bad_quotes"),
+    ("answer chars p50", "answer_chars_p50"),
 )
 
 
@@ -125,6 +127,18 @@ def format_summary(summary: dict[str, Any]) -> str:
             f"  false refusal rate (answerable)  {_fmt(overall['false_refusal_rate'])}",
             f"  latency p50 / p95                {_fmt(overall['answer_latency_p50_ms'])} / "
             f"{_fmt(overall['answer_latency_p95_ms'])} ms",
+        ]
+        by_rule = overall.get("bad_quotes_by_rule") or {}
+        lines += [
+            f"  answer length p50 (answered)     {_fmt(overall.get('answer_chars_p50'))} chars",
+            f"  quotes per answer p50 (answered) {_fmt(overall.get('quotes_per_answer_p50'))}",
+            f"  quoted sentences not statements  {_fmt(overall.get('bad_quotes'))} of "
+            f"{_fmt(overall.get('quoted_sentences'))}"
+            + (
+                " (" + ", ".join(f"{rule} {n}" for rule, n in by_rule.items() if n) + ")"
+                if any(by_rule.values())
+                else ""
+            ),
         ]
         if overall.get("errors"):
             lines.append(f"  errors                           {overall['errors']}")

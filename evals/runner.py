@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from evals.answer_shape import answer_shape, shape_summary
 from evals.goldset import LANGUAGES, SPLITS, GoldQuestion, fact_found, quote_matches
 from evals.metrics import (
     aggregate,
@@ -30,6 +31,9 @@ ANSWER_METRICS = (
     "false_refusal_rate",
     "answer_latency_p50_ms",
     "answer_latency_p95_ms",
+    "bad_quotes",
+    "answer_chars_p50",
+    "quotes_per_answer_p50",
 )
 
 Record = dict[str, Any]
@@ -139,6 +143,7 @@ def run_answers(
                     "citation_hit": False,
                     "fact_coverage": 0.0,
                     "facts_missing": list(question.facts),
+                    "shape": {"sentences": 0, "bad": []},
                     "confidence": None,
                     "latency_ms": round((time.perf_counter() - started) * 1000, 2),
                     "error": f"{exc.__class__.__name__}: {exc}",
@@ -155,25 +160,28 @@ def run_answers(
         evidence = " ".join([answer_text, *(c.quote for c in citations)])
         found = [fact for fact in question.facts if fact_found(fact, evidence)]
         coverage = len(found) / len(question.facts) if question.facts else None
+        cited = [
+            {
+                "n": c.n,
+                "chunk_id": c.chunk_id,
+                "source": c.source,
+                "title": c.title,
+                "section": getattr(c, "section", None),
+                "page": c.page,
+                "quote": c.quote,
+            }
+            for c in citations
+        ]
         records.append(
             _base(question)
             | {
                 "refused": refused,
                 "answer": answer_text,
-                "citations": [
-                    {
-                        "n": c.n,
-                        "chunk_id": c.chunk_id,
-                        "source": c.source,
-                        "title": c.title,
-                        "page": c.page,
-                        "quote": c.quote,
-                    }
-                    for c in citations
-                ],
+                "citations": cited,
                 "citation_hit": citation_hit,
                 "fact_coverage": coverage,
                 "facts_missing": [f for f in question.facts if f not in found],
+                "shape": answer_shape(cited),
                 "confidence": _float_or_none(getattr(answer, "confidence", None)),
                 "latency_ms": round(latency, 2),
                 "error": None,
@@ -220,6 +228,21 @@ def _answer_group(records: list[Record]) -> dict[str, Any]:
         "refusal_rate_unanswerable": _rate([r["refused"] for r in unanswerable]),
         "false_refusal_rate": _rate([r["refused"] for r in answerable]),
         "errors": sum(1 for r in records if r.get("error")),
+        **_shape_group(records),
+    }
+
+
+def _shape_group(records: list[Record]) -> dict[str, Any]:
+    """What the answers look like: quoted sentences that are no statement (all answers), and
+    the median length and number of quotes of the answers given (refusals left out)."""
+    given = [r for r in records if not r["refused"] and not r.get("error")]
+    shape = shape_summary(r["shape"] for r in records if r.get("shape"))
+    return {
+        "quoted_sentences": shape["sentences"],
+        "bad_quotes": shape["bad_quotes"],
+        "bad_quotes_by_rule": shape["by_rule"],
+        "answer_chars_p50": percentile([len(r["answer"]) for r in given], 50),
+        "quotes_per_answer_p50": percentile([len(r["citations"]) for r in given], 50),
     }
 
 

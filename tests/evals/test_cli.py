@@ -217,3 +217,5 @@ def test_format_summary_without_splits_has_no_side_by_side() -> None:
     retrieval = run_retrieval(FakeRetriever(), QUESTIONS)
     text = format_summary(summarise(QUESTIONS, retrieval, run_answers(FakeAnswerer(), QUESTIONS)))
     assert text.startswith("Questions: 4")
+    assert "quoted sentences not statements  0 of 2" in text
+    assert "answer length p50 (answered)" in text and "quotes per answer p50 (answered) 1" in text

@@ -225,3 +225,28 @@ def test_evaluate_accepts_an_engine() -> None:
     assert result["counts"]["questions"] == 4
     with pytest.raises(TypeError):
         run_retrieval(object(), QUESTIONS)
+
+
+def test_answer_shape_in_the_summary() -> None:
+    retrieval = run_retrieval(FakeRetriever(), QUESTIONS)
+    answers = run_answers(FakeAnswerer(), QUESTIONS)
+    by_id = {r["id"]: r for r in answers}
+    assert by_id["q1"]["shape"] == {"sentences": 1, "bad": []}
+    assert by_id["q4"]["shape"] == {"sentences": 0, "bad": []}  # the answerer failed
+    # q2 quotes a sentence that is a table row
+    by_id["q2"]["shape"] = {
+        "sentences": 1,
+        "bad": [{"n": 1, "sentence": "Totaal 389 281 282", "rules": ["table", "fragment"]}],
+    }
+    summary = summarise(QUESTIONS, retrieval, answers)
+    metrics = summary["metrics"]
+    assert metrics["bad_quotes"] == 1
+    overall = summary["answers"]["overall"]
+    assert overall["quoted_sentences"] == 2
+    assert overall["bad_quotes_by_rule"]["table"] == 1
+    assert overall["bad_quotes_by_rule"]["fragment"] == 1
+    # answered: q1 and q2 (q3 refused, q4 failed), each with one quote
+    lengths = sorted(len(by_id[i]["answer"]) for i in ("q1", "q2"))
+    assert metrics["answer_chars_p50"] == pytest.approx(sum(lengths) / 2)
+    assert metrics["quotes_per_answer_p50"] == 1
+    assert summary["answers"]["by_language"]["en"]["bad_quotes"] == 1
