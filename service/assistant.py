@@ -12,14 +12,21 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
 from ingest.language import detect_language
-from service.answering.conversation import ConversationStore, standalone_question
+from service.answering.conversation import ConversationStore, FollowUps, Turn, cap
 from service.answering.extractive import AnswerConfig, ExtractiveAnswerer
-from service.answering.model import Answer, Language
+from service.answering.gloss import DutchTerms
+from service.answering.messages import KEY_TERMS, QUOTED_FROM_DUTCH
+from service.answering.model import Answer, Gloss, Language
 from service.answering.refusal import RefusalModel
 from service.engine import Engine
+from service.glossary import Glossary
 
 logger = logging.getLogger(__name__)
+
+_ENGLISH_STOPWORDS = frozenset(STOPWORDS_EN_PLUS)
 
 
 class Answerer(Protocol):
@@ -29,9 +36,16 @@ class Answerer(Protocol):
 
 
 class Condenser(Protocol):
-    """Rewrites a follow-up as a standalone question (the LLM); None when it can't."""
+    """Rewrites a follow-up as a standalone question in ``language`` (the LLM), from the
+    previous turn's question and answer; None when it can't."""
 
-    def condense(self, history: Sequence[str], question: str) -> str | None: ...
+    def condense(
+        self,
+        history: Sequence[str],
+        question: str,
+        answer: str = "",
+        language: Language | None = None,
+    ) -> str | None: ...
 
 
 @dataclass
@@ -43,6 +57,7 @@ class Assistant:
     condenser: Condenser | None = None  # the LLM rewrites follow-ups when configured
     refusal: RefusalModel | None = None  # None: the calibrated model bundled with the package
     stream_pace_seconds: float = 0.012
+    _terms: DutchTerms | None = field(default=None, init=False, repr=False)
 
     def extractive(self) -> ExtractiveAnswerer:
         # Built per call from the engine's current retriever, so an index swap applies at once.
@@ -60,24 +75,79 @@ class Assistant:
             answer = self.extractive().answer(standalone, language)
         return self._finish(answer, question, standalone, conversation_id), conversation_id
 
+    def dutch_terms(self) -> DutchTerms:
+        """The glossary read backwards, built once per glossary (it compiles a pattern)."""
+        glossary: Glossary = self.engine.retriever.glossary
+        if self._terms is None or self._terms.glossary is not glossary:
+            self._terms = DutchTerms(glossary)
+        return self._terms
+
+    def follow_ups(self) -> FollowUps:
+        return FollowUps(self.engine.index.lexical, self.dutch_terms())
+
     def _prepare(self, question: str, conversation_id: str | None) -> tuple[str, str, Language]:
+        """The conversation, the standalone question (never longer than a question may be)
+        and the question's language, which is the conversation's from here on."""
+        question = cap(question)
         conversation_id = conversation_id or self.conversations.new_id()
-        previous = self.conversations.last_question(conversation_id)
+        previous = self.conversations.last_turn(conversation_id)
+        language = detect_language(question)
         standalone = None
-        if previous and self.condenser is not None:
-            standalone = self.condenser.condense([previous], question)
+        if previous is not None and self.condenser is not None:
+            standalone = self.condenser.condense(
+                [previous.standalone], question, previous.answer, language
+            )
         if standalone is None:
-            analyzer = self.engine.index.lexical.analyzer
-            standalone = standalone_question(question, previous, analyzer)
-        return conversation_id, standalone, detect_language(question)
+            standalone = self.follow_ups().standalone(question, language, previous)
+        return conversation_id, cap(standalone), language
 
     def _finish(
         self, answer: Answer, question: str, standalone: str, conversation_id: str
     ) -> Answer:
-        if standalone != question:
-            answer = _with_standalone(answer, standalone)
-        self.conversations.add(conversation_id, standalone)
+        question = cap(question)
+        shown = standalone if self._differs(standalone, question) else question
+        if answer.standalone_question != shown:
+            answer = replace(answer, standalone_question=shown)
+        answer = self._for_reader(answer, question)
+        self.conversations.add(
+            conversation_id,
+            Turn(
+                question,
+                standalone,
+                answer.language,
+                self.follow_ups().answer_terms(answer),
+                "" if answer.refused else answer.answer,
+            ),
+        )
         return answer
+
+    def _differs(self, standalone: str, question: str) -> bool:
+        """Whether the rewritten question says more than the question (not only other case,
+        punctuation or function words): only then is it shown."""
+        if standalone == question:
+            return False
+        analyzer = self.engine.index.lexical.analyzer
+        words = [set(analyzer.tokens(text)) - _ENGLISH_STOPWORDS for text in (standalone, question)]
+        return words[0] != words[1]
+
+    def _for_reader(self, answer: Answer, question: str) -> Answer:
+        """An English answer quoting Dutch documents says so, and glosses its key Dutch terms
+        with their English from the glossary; quotes and citations stay as they are."""
+        if answer.language != "en" or answer.refused or answer.mode == "curated":
+            return answer
+        if not any(self._dutch(c.chunk_id) for c in answer.citations):
+            return answer
+        glosses = self.dutch_terms().glosses(answer.answer, question)
+        text = answer.answer
+        if answer.mode == "extractive":
+            text = f"{QUOTED_FROM_DUTCH}\n{text}"
+        if glosses:
+            text = f"{text}\n{_key_terms(glosses)}"
+        return replace(answer, answer=text, gloss=tuple(glosses))
+
+    def _dutch(self, chunk_id: str) -> bool:
+        document = self.engine.index.documents.get(chunk_id.rsplit(":", 2)[0])
+        return document is None or document.language != "en"
 
     def stream(
         self, question: str, conversation_id: str | None = None
@@ -178,8 +248,8 @@ def build_assistant(engine: Engine) -> Assistant:
     )
 
 
-def _with_standalone(answer: Answer, standalone: str) -> Answer:
-    return replace(answer, standalone_question=standalone)
+def _key_terms(glosses: Sequence[Gloss]) -> str:
+    return KEY_TERMS.format(terms=", ".join(f"{g.term} ({g.english})" for g in glosses))
 
 
 def _pieces(text: str, size: int = 3) -> Iterator[str]:

@@ -13,9 +13,12 @@ RELATED_HINT = {
     "en": "Possibly related passages are listed below.",
 }
 CURATED = {
-    "nl": "Gecontroleerd antwoord uit de FAQ",
-    "en": "Checked answer from the FAQ",
+    "nl": "Gecontroleerd door een trainer",
+    "en": "Checked by a trainer",
 }
+# An English reader of quotes from Dutch documents: what they are, and their key terms.
+QUOTED_FROM_DUTCH = "From the Dutch documents, quoted as written:"
+KEY_TERMS = "Dutch terms: {terms}."
 
 
 def not_found(language: Language, has_related: bool) -> str:

@@ -7,10 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from service.answering.model import MAX_QUESTION_CHARS
 from service.storage import CHUNK_ID_PATTERN, CONVERSATION_ID_PATTERN
 
 MAX_K = 50
-MAX_QUESTION_CHARS = 2000
 
 
 class _Request(BaseModel):
@@ -93,6 +93,11 @@ class CitationOut(BaseModel):
     score: float
 
 
+class GlossOut(BaseModel):
+    term: str
+    english: str
+
+
 class AskResponse(BaseModel):
     answer: str
     refused: bool
@@ -104,6 +109,8 @@ class AskResponse(BaseModel):
     mode: str
     confidence: float
     notes: list[str]
+    gloss: list[GlossOut] = Field(description="English answers: key Dutch terms in English")
+    checked_on: str | None = Field(description="Curated answers: the day a trainer approved it")
 
 
 class FeedbackResponse(BaseModel):

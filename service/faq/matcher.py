@@ -18,7 +18,8 @@ import logging
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -35,6 +36,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_THRESHOLD = 0.92
 DEFAULT_MIN_OVERLAP = 0.5
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_MARKER = re.compile(r"\[(\d+)\]")
 
 IndexSource = Index | Callable[[], Index | None] | None
 
@@ -138,14 +140,29 @@ class FaqAnswerer:
             found.entry.id,
             found.similarity,
         )
-        return curated_answer(found.entry, lang, question, self.index(), found.similarity)
+        answer = curated_answer(found.entry, lang, question, self.index(), found.similarity)
+        return replace(answer, checked_on=approval_date(self.store, found.faq_set, found.entry))
+
+
+def approval_date(store: FaqStore, faq_set: FaqSet, entry: FaqEntry) -> str:
+    """The day (ISO) a trainer last approved the entry; for an entry imported as approved,
+    the day it was last changed."""
+    approved = [
+        h.changed_at for h in store.history(faq_set.name, entry.id) if h.action == "approve"
+    ]
+    when = max(approved) if approved else entry.updated_at
+    return datetime.fromtimestamp(when, tz=UTC).date().isoformat()
 
 
 def curated_answer(
     entry: FaqEntry, language: Language, question: str, index: Index | None, confidence: float = 1.0
 ) -> Answer:
+    """The entry's answer listing only the citations its text cites ([n] present, renumbered in
+    order of use); a text without any marker keeps them all."""
+    text, kept = _cited_only(entry.answer, len(entry.citations))
     citations = []
-    for n, stored in enumerate(entry.citations, 1):
+    for n, old in enumerate(kept, 1):
+        stored = entry.citations[old - 1]
         chunk = index.chunk(stored.chunk_id) if index is not None else None
         current = chunk is not None and chunk.text[stored.start : stored.end] == stored.quote
         citations.append(
@@ -164,7 +181,7 @@ def curated_answer(
             )
         )
     return Answer(
-        answer=entry.answer,
+        answer=text,
         refused=False,
         language=language,
         citations=tuple(citations),
@@ -173,6 +190,21 @@ def curated_answer(
         confidence=round(confidence, 4),
         notes=(CURATED[language],),
     )
+
+
+def _cited_only(answer: str, count: int) -> tuple[str, list[int]]:
+    """``answer`` with its markers renumbered 1..n in order of first use (markers of citations
+    that don't exist dropped), and the old numbers of the citations kept, in the new order."""
+    used = [n for n in dict.fromkeys(int(m) for m in _MARKER.findall(answer)) if 0 < n <= count]
+    if not _MARKER.search(answer):
+        return answer, list(range(1, count + 1))
+    new = {old: n for n, old in enumerate(used, 1)}
+
+    def renumber(match: re.Match[str]) -> str:
+        old = int(match.group(1))
+        return f"[{new[old]}]" if old in new else ""
+
+    return _MARKER.sub(renumber, answer), used
 
 
 def _numbers(text: str) -> set[str]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -38,7 +39,8 @@ def test_matches_only_approved_close_questions(
     assert answer is not None
     assert answer.mode == "curated" and not answer.refused
     assert answer.answer == "SAVE MN heeft dan de regie [1]."
-    assert answer.notes == ("Gecontroleerd antwoord uit de FAQ",)
+    assert answer.notes == ("Gecontroleerd door een trainer",)
+    assert answer.checked_on == datetime.now(UTC).date().isoformat()  # the day ann approved it
     [citation] = answer.citations
     assert citation.text == index.chunks[0].text  # the current passage
     assert citation.text[citation.start : citation.end] == citation.quote == REGIE
@@ -46,6 +48,23 @@ def test_matches_only_approved_close_questions(
 
     assert faq.answer("Hoe lang zijn de wachtlijsten?", "nl") is None
     assert faq.answer(QUESTION, "en") is None  # a Dutch set answers Dutch questions
+
+
+def test_a_curated_answer_lists_only_the_sources_its_text_cites(
+    store: FaqStore, index: Index, embedder: HashingEmbedder
+) -> None:
+    entry_id = _approved(store, index)
+    extra = make_citation(index, index.chunks[0].id, index.chunks[0].text.split(".")[0])
+    entry = store.get_entry("S", entry_id)
+    store.update_entry(
+        "S", entry_id, by="ann", citations=(extra, *entry.citations), answer="SAVE MN [2]."
+    )
+    approve(store, "S", entry_id, "ann", index)
+    answer = FaqAnswerer(store, embedder, index).answer(QUESTION, "nl")
+    assert answer is not None
+    assert answer.answer == "SAVE MN [1]."  # [2] was the only one used: renumbered
+    [citation] = answer.citations
+    assert (citation.n, citation.quote) == (1, REGIE)
 
 
 def test_numbers_must_agree(store: FaqStore, index: Index, embedder: HashingEmbedder) -> None:
