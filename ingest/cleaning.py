@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ingest.markdown import render_markdown
 from ingest.model import PageText
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ class CleanText:
     # Offset in the raw text (pages joined with PAGE_SEPARATOR) of each clean character;
     # left empty, it is filled with the identity map (text that needed no cleaning).
     source_offsets: array[int] = field(default_factory=lambda: array("l"), compare=False)
+    # (clean offset, level) of lines the source marks as headings (Markdown's "#" lines)
+    headings: tuple[tuple[int, int], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.source_offsets and self.text:
@@ -118,8 +121,14 @@ class _Builder:
         self.offsets.pop()
 
 
-def clean_pages(pages: Sequence[PageText]) -> CleanText:
-    """Clean a document's pages into reflowed text with page and raw-offset maps."""
+def clean_pages(pages: Sequence[PageText], *, markdown: bool = False) -> CleanText:
+    """Clean a document's pages into reflowed text with page and raw-offset maps.
+
+    With ``markdown`` the pages are Markdown source: it is rendered to text first (one line per
+    block, so its line breaks are kept as they are) and the offsets still point into the source.
+    """
+    if markdown:
+        return _clean_markdown(pages)
     raw = PAGE_SEPARATOR.join(page.text for page in pages)
     lines = _split_lines(pages)
     dropped = _header_footer_lines(lines, len(pages))
@@ -132,6 +141,37 @@ def clean_pages(pages: Sequence[PageText]) -> CleanText:
         text=text,
         page_starts=_page_starts(pages, builder.offsets),
         source_offsets=builder.offsets,
+    )
+
+
+def _clean_markdown(pages: Sequence[PageText]) -> CleanText:
+    rendered_pages: list[PageText] = []
+    source_of = array("l")  # rendered (pages joined) offset -> source (pages joined) offset
+    heading_levels: dict[int, int] = {}  # rendered offset of a heading line -> level
+    page_start = 0
+    for page in pages:
+        rendered = render_markdown(page.text)
+        for offset, level in rendered.headings:
+            heading_levels[len(source_of) + offset] = level
+        source_of.extend(page_start + offset for offset in rendered.offsets)
+        source_of.append(page_start + len(page.text))  # the page separator
+        rendered_pages.append(PageText(page.number, rendered.text))
+        page_start += len(page.text) + len(PAGE_SEPARATOR)
+    raw = PAGE_SEPARATOR.join(page.text for page in rendered_pages)
+    lines = _split_lines(rendered_pages)
+    builder = _Builder()
+    _reflow(raw, lines, set(), builder, keep_breaks=True)
+    text = "".join(builder.chars)
+    headings = []
+    for rendered_offset, level in sorted(heading_levels.items()):
+        clean_offset = bisect.bisect_left(builder.offsets, rendered_offset)
+        if clean_offset < len(text):
+            headings.append((clean_offset, level))
+    return CleanText(
+        text=text,
+        page_starts=_page_starts(rendered_pages, builder.offsets),
+        source_offsets=array("l", (source_of[offset] for offset in builder.offsets)),
+        headings=tuple(headings),
     )
 
 
@@ -258,7 +298,15 @@ def _normalise_line(raw: str, line: _Line, builder: _Builder) -> None:
         builder.add(_LIGATURES.get(char, char), offset)
 
 
-def _reflow(raw: str, lines: Sequence[_Line], dropped: set[int], builder: _Builder) -> None:
+def _reflow(
+    raw: str,
+    lines: Sequence[_Line],
+    dropped: set[int],
+    builder: _Builder,
+    *,
+    keep_breaks: bool = False,
+) -> None:
+    """Join the kept lines; with ``keep_breaks`` every line break stays (a blank line: "\n\n")."""
     kept: list[tuple[_Line, int]] = []  # (line, blank lines before it)
     blank = 0
     for i, line in enumerate(lines):
@@ -281,8 +329,10 @@ def _reflow(raw: str, lines: Sequence[_Line], dropped: set[int], builder: _Build
         line, gap = kept[n]
         before, after = texts[n - 1], texts[n]
         separator_offset = previous.end  # whitespace in the raw text right after that line
-        hyphen = _hyphen_join(before, after, vocabulary)
-        if hyphen == "drop":
+        hyphen = None if keep_breaks else _hyphen_join(before, after, vocabulary)
+        if keep_breaks:
+            builder.add("\n\n" if gap else "\n", separator_offset)
+        elif hyphen == "drop":
             builder.pop()
         elif hyphen == "space":
             builder.add(" ", separator_offset)

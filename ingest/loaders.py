@@ -20,6 +20,7 @@ from docx.text.paragraph import Paragraph
 from pypdf import PasswordType, PdfReader
 from pypdf.errors import PdfReadError
 
+from ingest.markdown import render_markdown
 from ingest.model import PageText, RawDocument
 from vraagbaak.errors import DocumentLoadError
 
@@ -28,7 +29,6 @@ logger = logging.getLogger(__name__)
 SUPPORTED_SUFFIXES = frozenset({".pdf", ".txt", ".md", ".docx"})
 
 _UTF8_BOM = b"\xef\xbb\xbf"
-_MARKDOWN_TITLE = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 # Fewer extractable characters than this per page (on average) means the PDF is a scan.
 _MIN_CHARS_PER_PAGE = 10
 
@@ -84,9 +84,16 @@ def _load_text(path: Path, data: bytes, *, markdown: bool) -> RawDocument:
     if not text.strip():
         raise DocumentLoadError(path, "file is empty")
     title = None
-    if markdown and (heading := _MARKDOWN_TITLE.search(text)):
-        title = heading.group(1)
+    if markdown and (rendered := render_markdown(text)).headings:
+        top = min(level for _, level in rendered.headings)
+        first = next(offset for offset, level in rendered.headings if level == top)
+        title = _heading_text(rendered.text, first)
     return RawDocument(path=str(path), pages=(PageText(None, text),), title=title)
+
+
+def _heading_text(text: str, offset: int) -> str | None:
+    """A heading's line, whitespace collapsed."""
+    return " ".join(text[offset:].split("\n", 1)[0].split()) or None
 
 
 def _load_pdf(path: Path) -> RawDocument:

@@ -98,10 +98,10 @@ def process_document(
     path: Path, doc_id: str, sha256: str, entry: CatalogEntry | None, params: IndexParams
 ) -> _ProcessedDocument:
     raw = load_document(path)
-    clean = clean_pages(raw.pages)
+    clean = clean_pages(raw.pages, markdown=path.suffix.lower() == ".md")
     if not clean.text.strip():
         raise DocumentLoadError(path, "no text left after cleaning")
-    sections = find_sections(clean.text)
+    sections = find_sections(clean.text, clean.headings)
     chunks = chunk_document(
         doc_id,
         clean,

@@ -9,7 +9,7 @@ depth; unnumbered headings nest under the numbered section they appear in.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ingest.model import Section
@@ -22,13 +22,17 @@ _MIN_BODY_CHARS = 100  # a title-like line must be followed by real text, not by
 _MARKDOWN = re.compile(r"(#{1,6})\s+(\S.*?)\s*#*")
 _NUMBERED = re.compile(r"(\d{1,2}(?:\.\d{1,2})*)(\.?)\s+(\S.*)")
 _KEYWORD = re.compile(
-    r"(hoofdstuk|afdeling|deel|paragraaf|artikel|bijlage|chapter|part|section|appendix|annex)"
-    r"\s+(\d{1,3}[a-z]?|[IVXLC]{1,6})\b\.?:?\s*(.*)",
+    r"(?:(?P<word>hoofdstuk|afdeling|deel|boek|titel|paragraaf|artikel|bijlage|chapter|part|"
+    r"section|article|appendix|annex)\s+|(?P<sign>§)\s*)"
+    r"(?P<number>\d{1,3}[a-z]?(?:\.\d{1,3}[a-z]?)*|[IVXLC]{1,6})\b\.?:?\s*(?P<rest>.*)",
     re.IGNORECASE,
 )
-_TOP_KEYWORDS = frozenset(
-    {"hoofdstuk", "afdeling", "deel", "chapter", "part", "bijlage", "appendix", "annex"}
-)
+# How the parts of laws and regulations nest: a lower rank contains a higher one.
+_KEYWORD_RANK = {
+    "deel": 0, "boek": 0, "part": 0, "hoofdstuk": 1, "titel": 1, "chapter": 1, "bijlage": 1,
+    "appendix": 1, "annex": 1, "afdeling": 2, "paragraaf": 3, "§": 3, "section": 3,
+    "artikel": 4, "article": 4,
+}  # fmt: skip
 _TOC_PAGE_NUMBER = re.compile(r"(?:\.{2,}|…+|\t)\s*\d{1,3}$")
 _TABLE_CAPTION = re.compile(r"(tabel|table)\s+\d+", re.IGNORECASE)
 _CELL_LINES = 3  # title-like lines this close below a table caption are its header cells
@@ -79,9 +83,12 @@ class _Candidate:
     dotted: bool = False  # "3." rather than "3"
 
 
-def find_sections(text: str) -> list[Section]:
-    """Headings in ``text`` in document order, each with its level and enclosing headings."""
-    candidates = _without_odd_chapter_numbers(_without_toc_entries(_candidates(text)))
+def find_sections(text: str, marked: Sequence[tuple[int, int]] = ()) -> list[Section]:
+    """Headings in ``text`` in document order, each with its level and enclosing headings.
+
+    ``marked`` holds (offset, level) of lines the source itself marks as headings (Markdown).
+    """
+    candidates = _without_odd_chapter_numbers(_without_toc_entries(_candidates(text, dict(marked))))
     chapters = _has_chapter_numbering(candidates)
     sections: list[Section] = []
     stack: list[tuple[int, _Candidate]] = []  # (level, heading) from the top level down
@@ -156,10 +163,9 @@ def _level(
     if candidate.kind == "markdown":
         return candidate.depth
     if candidate.kind == "keyword":
-        if candidate.depth == 1:
-            return 1
-        has_parent = any(h.kind == "keyword" and h.depth == 1 for _, h in stack)
-        return 2 if has_parent else 1
+        # One below the nearest part that contains it ("Hoofdstuk 2" holds "Artikel 2.3").
+        containers = [lvl for lvl, h in stack if h.kind == "keyword" and h.depth < candidate.depth]
+        return containers[-1] + 1 if containers else 1
     if candidate.kind == "numbered":
         title = _name(candidate.text.split(None, 1)[1])
         if chapters or candidate.depth > 1 or title in _BODY_SECTION_NAMES:
@@ -229,23 +235,35 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
         start += len(line) + 1
 
 
-def _candidates(text: str) -> list[_Candidate]:
+def _candidates(text: str, marked: dict[int, int]) -> list[_Candidate]:
     lines = list(_lines(text))
     found: list[tuple[int, _Candidate]] = []  # (line number among non-empty lines, heading)
     caption_at = -_CELL_LINES - 1
+    merged_into_previous = -1
     for index, (start, line) in enumerate(lines):
         if _TABLE_CAPTION.match(line):
             caption_at = index
-        if len(line) > _MAX_HEADING_CHARS:
+        if index == merged_into_previous:
             continue
-        following = lines[index + 1][1] if index + 1 < len(lines) else ""
-        candidate = _classify(start, line, following)
+        candidate: _Candidate | None
+        if start in marked:
+            candidate = _marked(start, line, marked[start])
+        elif len(line) > _MAX_HEADING_CHARS:
+            continue
+        else:
+            following = lines[index + 1][1] if index + 1 < len(lines) else ""
+            candidate = _classify(start, line, following)
         if candidate is None:
             continue
+        if candidate.kind == "keyword" and index + 1 < len(lines):
+            title = _title_of_bare_keyword(candidate, *lines[index + 1], marked)
+            if title is not None:
+                candidate = _Candidate(start, f"{line} {title}", "keyword", candidate.depth)
+                merged_into_previous = index + 1
         if candidate.kind != "title":
             caption_at = -_CELL_LINES - 1  # a real heading: whatever was captioned has ended
         elif index - caption_at <= _CELL_LINES:
-            continue  # a header cell of the table just captioned ("JIM’s Professionals")
+            continue  # a header cell of the table just captioned
         found.append((index, candidate))
     # A title-like line that recurs a few lines away is a table's column or row label.
     title_lines: dict[str, list[int]] = {}
@@ -260,17 +278,32 @@ def _candidates(text: str) -> list[_Candidate]:
     ]
 
 
+def _marked(start: int, line: str, level: int) -> _Candidate:
+    """A line the source marks as a heading: its form may still say which part of a law it is."""
+    if keyword := _keyword(start, line):
+        return keyword
+    return _Candidate(start, line, "markdown", level)
+
+
+def _title_of_bare_keyword(
+    heading: _Candidate, start: int, line: str, marked: dict[int, int]
+) -> str | None:
+    """The title on the line under a bare "Hoofdstuk 2" / "§ 3": it belongs to that heading."""
+    keyword = _KEYWORD.fullmatch(heading.text)
+    if keyword is None or keyword.group("rest") or _keyword(start, line):
+        return None
+    if _NUMBERED.fullmatch(line) or len(line) > _MAX_HEADING_CHARS:
+        return None
+    if marked:  # the source marks its headings: only a marked line is a title
+        return line if start in marked else None
+    return line if _is_title_like(line, "x" * _MIN_BODY_CHARS) else None
+
+
 def _classify(start: int, line: str, following: str) -> _Candidate | None:
     if markdown := _MARKDOWN.fullmatch(line):
         return _Candidate(start, markdown.group(2), "markdown", len(markdown.group(1)))
-    if keyword := _KEYWORD.fullmatch(line):
-        rest = keyword.group(3)
-        if rest and not (rest[0].isupper() or rest[0].isdigit() or rest[0] in "“‘'\""):
-            return None  # "Hoofdstuk 3 geeft weer hoe …": a sentence
-        if rest.endswith((".", ";", ",")) or _has_toc_page_number(line):
-            return None
-        rank = 1 if keyword.group(1).lower() in _TOP_KEYWORDS else 2
-        return _Candidate(start, line, "keyword", rank)
+    if _KEYWORD.fullmatch(line):
+        return _keyword(start, line)  # None for a sentence that opens with "Hoofdstuk 3"
     if numbered := _NUMBERED.fullmatch(line):
         return _numbered(start, line, numbered)
     name = _name(line)
@@ -279,6 +312,20 @@ def _classify(start: int, line: str, following: str) -> _Candidate | None:
     if _is_title_like(line, following):
         return _Candidate(start, line, "title")
     return None
+
+
+def _keyword(start: int, line: str) -> _Candidate | None:
+    """ "Hoofdstuk 2 De gemeente", "Artikel 1.1", "§ 3", "CHAPTER IV", "Article 12"."""
+    keyword = _KEYWORD.fullmatch(line)
+    if not keyword:
+        return None
+    rest = keyword.group("rest")
+    if rest and not (rest[0].isupper() or rest[0].isdigit() or rest[0] in "“‘'\""):
+        return None  # "Hoofdstuk 3 geeft weer hoe …": a sentence
+    if rest.endswith((".", ";", ",")) or _has_toc_page_number(line):
+        return None
+    word = (keyword.group("word") or keyword.group("sign")).lower()
+    return _Candidate(start, line, "keyword", _KEYWORD_RANK[word])
 
 
 def _numbered(start: int, line: str, match: re.Match[str]) -> _Candidate | None:
@@ -314,7 +361,7 @@ def _is_title_like(line: str, following: str) -> bool:
         return False
     if not line[0].isupper() or line.endswith((".", ",", ";", ":", "?", "!", ")")):
         return False
-    if _CAPTION.match(line) or "|" in line or "=" in line or _has_toc_page_number(line):
+    if _CAPTION.match(line) or any(c in line for c in "|=;") or _has_toc_page_number(line):
         return False
     if sum(c.isdigit() for c in line) > 4 or sum(w.isdigit() for w in words) > 1:
         return False  # a table row: "Strategisch niveau 10 45"

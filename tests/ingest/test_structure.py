@@ -239,3 +239,60 @@ def test_corpus_subsection_paths() -> None:
 
     cells = {"JIM’s Professionals", "JIM’s", "Volgens professionals"}
     assert not cells & {s.heading for s in corpus_sections("001_2dee6ced833473bc.txt")}
+
+
+def test_parts_of_a_law_nest_by_rank_and_keep_the_chapter() -> None:
+    text = "\n".join(
+        [
+            "Hoofdstuk 2",
+            "De gemeente",
+            "Afdeling 2.1 Toegang",
+            "§ 2.1.1 Algemeen",
+            "Artikel 2.3",
+            BODY,
+            "Artikel 2.4",
+            BODY,
+            "Hoofdstuk 3 Slotbepalingen",
+            "Artikel 3.1",
+            BODY,
+        ]
+    )
+    paths = [" > ".join(s.path) for s in find_sections(text)]
+
+    assert paths == [
+        "Hoofdstuk 2 De gemeente",
+        "Hoofdstuk 2 De gemeente > Afdeling 2.1 Toegang",
+        "Hoofdstuk 2 De gemeente > Afdeling 2.1 Toegang > § 2.1.1 Algemeen",
+        "Hoofdstuk 2 De gemeente > Afdeling 2.1 Toegang > § 2.1.1 Algemeen > Artikel 2.3",
+        "Hoofdstuk 2 De gemeente > Afdeling 2.1 Toegang > § 2.1.1 Algemeen > Artikel 2.4",
+        "Hoofdstuk 3 Slotbepalingen",
+        "Hoofdstuk 3 Slotbepalingen > Artikel 3.1",
+    ]
+
+
+def test_english_chapters_and_articles() -> None:
+    text = "\n".join(["CHAPTER I", "General provisions", "Article 1", BODY, "Article 2", BODY])
+    paths = [" > ".join(s.path) for s in find_sections(text)]
+
+    assert paths == [
+        "CHAPTER I General provisions",
+        "CHAPTER I General provisions > Article 1",
+        "CHAPTER I General provisions > Article 2",
+    ]
+
+
+def test_a_bare_article_does_not_take_its_first_sentence_as_title() -> None:
+    text = "\n".join(["Artikel 1", "In deze verordening wordt verstaan onder:", BODY])
+
+    assert headings(text) == ["Artikel 1"]
+
+
+def test_marked_headings_are_headings_whatever_their_form() -> None:
+    text = f"Preambule van de regeling\n{BODY}\nArtikel 1\n{BODY}"
+    marked = [(0, 2), (text.index("Artikel 1"), 3)]
+
+    sections = find_sections(text, marked)
+    assert [(s.heading, s.level) for s in sections] == [
+        ("Preambule van de regeling", 2),
+        ("Artikel 1", 1),
+    ]
