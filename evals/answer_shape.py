@@ -13,7 +13,7 @@ Rules:
 - ``cross_reference``: points elsewhere ("zie boven", "zie bijlage 3", "see above", "zie tabel").
 - ``fragment``: fewer than 6 words.
 - ``heading``: equals a section heading of its passage, or has no terminal punctuation and
-  the shape of a title (numbered, capitalised words, or no verb).
+  the shape of a title (at most 15 words; numbered, capitalised words, or no verb).
 - ``glued_number``: a list number glued to the first word ("26.We hebben …").
 """
 
@@ -36,6 +36,7 @@ RULES = (
     "glued_number",
 )
 MIN_WORDS = 6
+MAX_HEADING_WORDS = 15  # longer lines without a full stop are cut sentences, not titles
 
 # Frequent finite verbs and auxiliaries of Dutch and English statements. A statement nearly
 # always has one of these or a participle; a topic bullet or a title nearly never does. The
@@ -94,6 +95,8 @@ _REFERENCE = re.compile(
     rf"(?:de\s+|het\s+|the\s+)?(?:{_REFERENCE_TARGETS})",
     re.IGNORECASE,
 )
+_ENUMERATOR = re.compile(r"^\(?[a-zA-Z0-9]{1,3}[.)]\s+")
+_CONTINUES = re.compile(r",\s*(?:en|of|and|or)?\s*$", re.IGNORECASE)
 _LEADING_PUNCT = re.compile(r"^[\s\-–—•●▪◦·*►✓(\[\"'“‘]+")
 _SECTION_NUMBER = re.compile(r"^\s*(?:\d{1,3}(?:\.\d{1,3})*\.?|[IVXLC]{1,6}\.)\s+")
 
@@ -151,7 +154,7 @@ def sentence_flags(sentence: str, headings: Iterable[str] = ()) -> list[str]:
         return ["fragment"]
     body = _LEADING_PUNCT.sub("", text)
     tokens = words(text)
-    verb = has_verb(text)
+    verb = has_verb(_ENUMERATOR.sub("", body))
     long_enough = len(tokens) >= MIN_WORDS
     if _QUESTION.search(text):
         flags.append("question")
@@ -170,7 +173,12 @@ def sentence_flags(sentence: str, headings: Iterable[str] = ()) -> list[str]:
     if len(tokens) < MIN_WORDS:
         flags.append("fragment")
     known = {_key(h) for heading in headings for h in heading.split(" > ")}
-    shaped = not _TERMINAL.search(text) and _title_shaped(body)
+    shaped = (
+        len(tokens) <= MAX_HEADING_WORDS
+        and not _TERMINAL.search(text)
+        and not _CONTINUES.search(text)  # a clause of a list ("…, of"), not a title
+        and _title_shaped(body)
+    )
     # a list item or a table row without a full stop is already counted as such
     if _key(text) in known or (shaped and not _BULLET.match(text) and "table" not in flags):
         flags.append("heading")

@@ -14,6 +14,9 @@ STATEMENTS = [
     "Article 12 requires that the views of the child are given due weight.",
     "Onder deelautoplaats wordt verstaan: een parkeerplaats bestemd voor een deelauto;",
     "States Parties shall respect the right of the child to freedom of thought.",
+    "a. is aangeduid met bord E9 uit bijlage 1 van het reglement, of",
+    "2. De kosten voor registratie in het register worden zodanig vastgesteld dat de baten "
+    "niet uitgaan boven de lasten die voor de registratie worden gemaakt en",
 ]
 
 
