@@ -20,8 +20,11 @@ from docx.text.paragraph import Paragraph
 from pypdf import PasswordType, PdfReader
 from pypdf.errors import PdfReadError
 
+from ingest.limits import check_zip_archive
 from ingest.markdown import render_markdown
 from ingest.model import PageText, RawDocument
+from ingest.ocr import INSTALL_COMMAND as OCR_INSTALL_COMMAND
+from ingest.ocr import fill_textless_pages, ocr_available
 from vraagbaak.errors import DocumentLoadError
 
 logger = logging.getLogger(__name__)
@@ -121,11 +124,24 @@ def _load_pdf(path: Path) -> RawDocument:
                 path, f"PDF is damaged: page {number} cannot be read ({error})"
             ) from error
         pages.append(PageText(number, text))
-    characters = sum(len("".join(page.text.split())) for page in pages)
+    scanned = fill_textless_pages(path, tuple(pages))
+    characters = sum(len("".join(page.text.split())) for page in scanned.pages)
     if characters < _MIN_CHARS_PER_PAGE * page_count:
-        raise DocumentLoadError(path, "PDF has no text layer (a scan?) — run OCR on it first")
+        how = (
+            " — OCR found no text in it"
+            if ocr_available()
+            else f" — install OCR to read it: `{OCR_INSTALL_COMMAND}`"
+        )
+        raise DocumentLoadError(path, f"PDF has no text layer (a scan?){how}")
     title, author = _pdf_metadata(path, reader)
-    return RawDocument(path=str(path), pages=tuple(pages), title=title, author=author)
+    return RawDocument(
+        path=str(path),
+        pages=scanned.pages,
+        title=title,
+        author=author,
+        ocr_pages=scanned.ocr_pages,
+        textless_pages=scanned.textless_pages,
+    )
 
 
 def _unlock(path: Path, reader: PdfReader) -> None:
@@ -164,6 +180,7 @@ def _meaningful(value: object) -> str | None:
 
 
 def _load_docx(path: Path) -> RawDocument:
+    check_zip_archive(path)  # before anything inflates it
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError) as error:

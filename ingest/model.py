@@ -31,6 +31,8 @@ class RawDocument:
     pages: tuple[PageText, ...]
     title: str | None = None
     author: str | None = None
+    ocr_pages: tuple[int, ...] = ()  # pages whose text was read by OCR
+    textless_pages: tuple[int, ...] = ()  # pages left without text (a scan, OCR not installed)
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class DocumentInfo:
     sha256: str  # of the file's bytes: how incremental ingest finds changes
     pages: int | None
     chars: int = 0
+    ocr_pages: tuple[int, ...] = ()  # pages whose text was read by OCR: their quotes say so
 
 
 @dataclass(frozen=True)

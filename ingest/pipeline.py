@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -17,11 +19,22 @@ from ingest.catalog import CatalogEntry, describe_document, load_catalog
 from ingest.chunking import chunk_document
 from ingest.cleaning import clean_pages
 from ingest.embedders import Embedder, embed_passages
-from ingest.index import Index, IndexParams, Manifest, load_index, read_manifest, write_index
+from ingest.index import (
+    Index,
+    IndexParams,
+    Manifest,
+    load_index,
+    read_manifest,
+    read_profile,
+    remove_abandoned_builds,
+    write_index,
+)
 from ingest.language import detect_language
 from ingest.lexical import LexicalIndex
+from ingest.limits import check_document_size, check_file_size
 from ingest.loaders import SUPPORTED_SUFFIXES, load_document
 from ingest.model import Chunk, DocumentInfo
+from ingest.originals import prune_originals, store_original
 from ingest.structure import find_sections
 from vraagbaak.errors import DocumentLoadError, VraagbaakError
 
@@ -58,13 +71,7 @@ def find_files(paths: Sequence[Path]) -> tuple[list[Path], list[tuple[str, str]]
     problems: list[tuple[str, str]] = []
     for path in paths:
         if path.is_dir():
-            found.extend(
-                p
-                for p in sorted(path.rglob("*"))
-                if p.is_file()
-                and p.suffix.lower() in SUPPORTED_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            found.extend(_files_under(path, problems))
         elif path.is_file():
             if path.suffix.lower() in SUPPORTED_SUFFIXES:
                 found.append(path)
@@ -79,6 +86,49 @@ def find_files(paths: Sequence[Path]) -> tuple[list[Path], list[tuple[str, str]]
         else:
             problems.append((str(path), "no such file or folder"))
     return found, problems
+
+
+def _files_under(root: Path, problems: list[tuple[str, str]]) -> list[Path]:
+    """Supported files in ``root`` and its folders (hidden ones left out). A link that leads
+    outside ``root`` (to a file or a folder) is not followed but reported, so nothing outside
+    the corpus is indexed by accident; so is a link that leads nowhere."""
+    real_root = root.resolve()
+    found: list[Path] = []
+    for directory, folders, names in os.walk(root):  # does not enter linked folders
+        here = Path(directory)
+        folders[:] = sorted(f for f in folders if not f.startswith("."))
+        for name in folders:
+            folder = here / name
+            if folder.is_symlink() and not folder.resolve().is_relative_to(real_root):
+                problems.append(
+                    (
+                        str(folder.relative_to(root)),
+                        f"links to a folder outside {root} ({os.readlink(folder)}) — "
+                        "copy the documents in instead",
+                    )
+                )
+        for name in names:
+            file = here / name
+            shown = str(file.relative_to(root))
+            if name.startswith("."):
+                continue
+            if file.is_symlink():
+                target = os.readlink(file)
+                if not file.exists():
+                    problems.append((shown, f"broken link (to {target}) — remove it"))
+                    continue
+                if not file.resolve().is_relative_to(real_root):
+                    problems.append(
+                        (
+                            shown,
+                            f"links to a file outside {root} ({target}) — "
+                            "copy the file in instead",
+                        )
+                    )
+                    continue
+            if file.suffix.lower() in SUPPORTED_SUFFIXES and file.is_file():
+                found.append(file)
+    return sorted(found)
 
 
 def doc_id_for(path: Path, taken: set[str]) -> str:
@@ -97,7 +147,9 @@ def file_sha256(path: Path) -> str:
 def process_document(
     path: Path, doc_id: str, sha256: str, entry: CatalogEntry | None, params: IndexParams
 ) -> _ProcessedDocument:
+    check_file_size(path)
     raw = load_document(path)
+    check_document_size(path, raw)
     clean = clean_pages(raw.pages, markdown=path.suffix.lower() == ".md")
     if not clean.text.strip():
         raise DocumentLoadError(path, "no text left after cleaning")
@@ -121,6 +173,7 @@ def process_document(
         sha256=sha256,
         pages=max(numbered_pages) if numbered_pages else None,
         chars=len(clean.text),
+        ocr_pages=raw.ocr_pages,
     )
     return _ProcessedDocument(info, clean.text, chunks)
 
@@ -140,11 +193,17 @@ def ingest(
     *,
     rebuild: bool = False,
     show_progress: bool = False,
+    profile: Mapping[str, Any] | None = None,
+    progress: Callable[[str, str, str], None] | None = None,
 ) -> IngestReport:
-    """Bring the index at ``index_dir`` in line with the files under ``paths``."""
+    """Bring the index at ``index_dir`` in line with the files under ``paths``; a new build
+    gets ``profile`` (the corpus profile's JSON form), else the current build's one.
+    ``progress(file name, status, reason)`` hears of each file: reading, indexed, unchanged,
+    skipped; then ("", "embedding", "") before the new passages are embedded."""
     started = time.perf_counter()
     params = params or IndexParams()
     report = IngestReport()
+    remove_abandoned_builds(index_dir)  # a killed ingest's unfinished build
     files, report.skipped = find_files(paths)
     catalog: dict[str, CatalogEntry] = {}
     for path in paths:
@@ -179,13 +238,17 @@ def ingest(
 
     taken: set[str] = set()
     processed: list[_ProcessedDocument] = []
+    tell = progress or (lambda name, status, reason: None)
     for path in tqdm(list(hashes), desc="Reading", unit="file", disable=not show_progress):
         old = old_docs.get(path.name)
+        store_original(index_dir, path, hashes[path])
         if previous and old and old.sha256 == hashes[path]:
             taken.add(old.doc_id)
             processed.append(_reuse(previous, old))
             report.unchanged.append(path.name)
+            tell(path.name, "unchanged", "")
             continue
+        tell(path.name, "reading", "")
         doc_id = doc_id_for(
             path, taken | {d.doc_id for d in old_docs.values() if d.source != path.name}
         )
@@ -195,12 +258,15 @@ def ingest(
                 process_document(path, doc_id, hashes[path], catalog.get(path.name), params)
             )
             report.indexed.append(path.name)
+            tell(path.name, "indexed", "")
         except DocumentLoadError as exc:
             logger.warning("Skipped %s: %s", path.name, exc.reason)
             report.skipped.append((path.name, exc.reason))
+            tell(path.name, "skipped", exc.reason)
         except Exception as exc:  # a parser bug must not stop the other documents
             logger.exception("Skipped %s: unexpected error", path.name)
             report.skipped.append((path.name, f"unexpected error: {exc.__class__.__name__}: {exc}"))
+            tell(path.name, "skipped", f"unexpected error: {exc.__class__.__name__}")
 
     if not processed and not previous:
         raise VraagbaakError(
@@ -212,7 +278,11 @@ def ingest(
                 else f" — supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}"
             )
         )
-    _assemble_and_write(processed, index_dir, embedder, params, report, show_progress)
+    if profile is None:
+        profile = read_profile(index_dir)
+    tell("", "embedding", "")
+    _assemble_and_write(processed, index_dir, embedder, params, report, show_progress, profile)
+    prune_originals(index_dir)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -244,6 +314,7 @@ def _assemble_and_write(
     params: IndexParams,
     report: IngestReport,
     show_progress: bool,
+    profile: Mapping[str, Any] | None = None,
 ) -> None:
     documents = [p.info for p in processed]
     by_id = {d.doc_id: d for d in documents}
@@ -274,6 +345,7 @@ def _assemble_and_write(
         sentence_vectors,
         np.asarray(owners, dtype=np.int32).reshape(-1, 2),
         LexicalIndex.build([_lexical_text(c, by_id[c.doc_id]) for c in chunks]),
+        profile,
     )
     report.documents = len(documents)
     report.passages = len(chunks)

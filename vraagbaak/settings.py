@@ -39,6 +39,9 @@ class Settings(BaseSettings):
         "(e.g. https://intranet.example.nl,http://localhost:8080)",
     )
     max_body_bytes: int = 64_000
+    max_upload_bytes: int = Field(
+        50_000_000, description="Largest document the /documents page accepts, in bytes"
+    )
 
     # Access control and limits
     require_api_keys: bool = Field(False, description="Every API call needs a Bearer key")

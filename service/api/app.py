@@ -22,14 +22,15 @@ from service.api.errors import install_error_handlers
 from service.api.openai_compat import router as openai_router
 from service.api.routes import public_router, router
 from service.assistant import Assistant, build_assistant
+from service.documents.routes import UploadBodyLimit, install_documents
 from service.engine import Engine
 from service.faq.routes import install_faq
 from service.feedback import FeedbackStore
+from service.mcp_server import install_mcp
 from service.question_log import QuestionLog
 from service.security.access_log import AccessLogMiddleware, loggable
 from service.security.keys import KeyStore
 from service.security.middleware import (
-    BodySizeLimitMiddleware,
     SecurityHeadersMiddleware,
     require_scope,
 )
@@ -97,7 +98,9 @@ def create_app(
     app.include_router(public_router)
     app.include_router(router, dependencies=[Depends(require_scope("ask"))])
     install_faq(app, settings)
+    install_documents(app)  # /documents: upload, replace, delete; page images
     app.include_router(openai_router)  # /v1: OpenAI chat-completions clients
+    install_mcp(app)  # /mcp: agents' MCP clients
     _add_pages(app, docs=docs)
     if settings.cors_origins:
         app.add_middleware(
@@ -108,7 +111,11 @@ def create_app(
             max_age=600,
         )
     app.add_middleware(RefusedOriginLogger, allowed=set(settings.cors_origins))
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        UploadBodyLimit,
+        max_bytes=settings.max_body_bytes,
+        upload_max_bytes=settings.max_upload_bytes,
+    )
     app.add_middleware(
         SecurityHeadersMiddleware, content_security_policy=settings.content_security_policy
     )

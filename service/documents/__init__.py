@@ -1,0 +1,1 @@
+"""Document management in the browser: upload, replace, delete, reports and page images."""

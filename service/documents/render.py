@@ -1,0 +1,97 @@
+"""A PDF page as a PNG with a quote's characters highlighted.
+
+The quote is clean text (reflowed, de-hyphenated, headers dropped); the page's characters come
+from pdfium. Both are compared as letters and digits only (``match_key``): the quote is found
+on the page whole when it can be, else its longest shared runs are marked (a quote that runs
+over onto the next page is marked on each page for the part it has there).
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.pdfpages import PageChars, match_key, render_page
+
+SCALE = 1.5  # 108 dpi: an A4 page is 893 px wide, sharp on a phone and quick to encode
+HIGHLIGHT = (255, 214, 0, 110)
+MIN_RUN = 6  # shorter shared runs are chance (a common word), not the quote
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    png: bytes
+    highlighted: int  # characters marked
+
+
+def quote_char_indexes(page: PageChars, quote: str) -> list[int]:
+    """pdfium character indexes on ``page`` that carry ``quote``."""
+    page_keys: list[str] = []
+    owners: list[int] = []
+    for index, char in enumerate(page.text):
+        for key in match_key(char):
+            page_keys.append(key)
+            owners.append(index)
+    quote_keys = match_key(quote)
+    if not quote_keys or not page_keys:
+        return []
+    haystack = "".join(page_keys)
+    found = haystack.find(quote_keys)
+    if found >= 0:
+        return sorted(set(owners[found : found + len(quote_keys)]))
+    matcher = difflib.SequenceMatcher(None, haystack, quote_keys, autojunk=False)
+    marked: set[int] = set()
+    for block in matcher.get_matching_blocks():
+        if block.size >= MIN_RUN:
+            marked.update(owners[block.a : block.a + block.size])
+    return sorted(marked)
+
+
+def _line_boxes(
+    page: PageChars, indexes: list[int]
+) -> list[tuple[float, float, float, float]]:
+    """Consecutive characters on one line merged into one box (left, bottom, right, top)."""
+    merged: list[list[float]] = []
+    for index in indexes:
+        left, bottom, right, top = page.boxes[index]
+        if right <= left or top <= bottom:
+            continue  # spaces and generated line breaks have no ink
+        if merged:
+            last = merged[-1]
+            same_line = abs(last[1] - bottom) < 0.6 * (top - bottom) and left >= last[0] - 1
+            if same_line and left - last[2] < 3 * (top - bottom):
+                last[2] = max(last[2], right)
+                last[1] = min(last[1], bottom)
+                last[3] = max(last[3], top)
+                continue
+        merged.append([left, bottom, right, top])
+    return [(b[0], b[1], b[2], b[3]) for b in merged]
+
+
+def render_highlighted(path: Path, number: int, quote: str, scale: float = SCALE) -> RenderedPage:
+    """Page ``number`` of the PDF at ``path`` with ``quote`` marked in yellow."""
+    from PIL import Image, ImageDraw
+
+    image, chars = render_page(path, number, scale)
+    indexes = quote_char_indexes(chars, quote) if quote else []
+    boxes = _line_boxes(chars, indexes)
+    if boxes:
+        overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
+        draw = ImageDraw.Draw(overlay)
+        pad = 1.5 * scale
+        for left, bottom, right, top in boxes:
+            draw.rectangle(
+                (
+                    left * scale - pad,
+                    (chars.height - top) * scale - pad,
+                    right * scale + pad,
+                    (chars.height - bottom) * scale + pad,
+                ),
+                fill=HIGHLIGHT,
+            )
+        image = Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, format="PNG", compress_level=1)
+    return RenderedPage(out.getvalue(), len(indexes))
