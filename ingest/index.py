@@ -10,6 +10,8 @@ atomic rename, so a crash mid-ingest leaves the previous index serving.
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import json
 import logging
 import os
@@ -28,7 +30,12 @@ import numpy as np
 from ingest.dense import EXACT_MAX_VECTORS, build_dense_index, build_sentence_index
 from ingest.lexical import LexicalIndex
 from ingest.model import Chunk, DocumentInfo
-from vraagbaak.errors import EmbedderMismatchError, IndexCorruptError, IndexMissingError
+from vraagbaak.errors import (
+    EmbedderMismatchError,
+    IndexCorruptError,
+    IndexMissingError,
+    VraagbaakError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +166,38 @@ def write_index(
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now)) + f"{now % 1:.6f}"[1:]
     build = builds / f"{stamp}-{uuid.uuid4().hex[:6]}"  # names sort in build order
     staging = builds / f".{build.name}.partial"
+    remove_abandoned_builds(index_dir)
+    _check_free_space(builds, clean_texts, chunks, passage_vectors, sentence_vectors)
+    with _writing(staging):
+        _write_build(
+            staging,
+            manifest,
+            documents,
+            clean_texts,
+            chunks,
+            passage_vectors,
+            sentence_vectors,
+            sentence_owner,
+            lexical,
+        )
+        os.rename(staging, build)
+    _point_current_at(index_dir, build)
+    _remove_old_builds(builds, keep=build)
+    logger.info("Index build %s is now current (%d passages)", build.name, len(chunks))
+    return build
+
+
+def _write_build(
+    staging: Path,
+    manifest: Manifest,
+    documents: list[DocumentInfo],
+    clean_texts: dict[str, str],
+    chunks: list[Chunk],
+    passage_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    sentence_owner: np.ndarray,
+    lexical: LexicalIndex,
+) -> None:
     staging.mkdir()
     (staging / "texts").mkdir()
     for doc in documents:
@@ -179,11 +218,90 @@ def write_index(
     # The manifest is written last: a build without one is incomplete by definition.
     (staging / "manifest.json").write_text(json.dumps(manifest.to_json(), indent=2), "utf-8")
     _fsync_tree(staging)
-    os.rename(staging, build)
-    _point_current_at(index_dir, build)
-    _remove_old_builds(builds, keep=build)
-    logger.info("Index build %s is now current (%d passages)", build.name, len(chunks))
-    return build
+
+
+# Bytes on disk per byte of text (texts, chunks.jsonl, BM25) and per byte of vectors (the
+# .npy matrices and the FAISS indexes), with room to spare; measured builds use less.
+_TEXT_FACTOR = 4
+_VECTOR_FACTOR = 3
+_SPARE_BYTES = 20_000_000
+
+
+def _check_free_space(
+    builds: Path,
+    clean_texts: dict[str, str],
+    chunks: list[Chunk],
+    passage_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+) -> None:
+    """Refuse to start a build the disk cannot hold: the previous one keeps serving."""
+    text_bytes = sum(len(t.encode("utf-8")) for t in clean_texts.values())
+    text_bytes += sum(len(c.text.encode("utf-8")) for c in chunks)
+    needed = (
+        _TEXT_FACTOR * text_bytes
+        + _VECTOR_FACTOR * (passage_vectors.nbytes + sentence_vectors.nbytes)
+        + _SPARE_BYTES
+    )
+    free = shutil.disk_usage(builds).free
+    if free < needed:
+        raise VraagbaakError(_disk_full_message(builds, needed, free))
+
+
+def _disk_full_message(builds: Path, needed: int | None, free: int) -> str:
+    need = f"about {needed / 1e6:,.0f} MB, " if needed else ""
+    return (
+        f"Not enough disk space to write the new index build in {builds}: it needs {need}"
+        f"{free / 1e6:,.0f} MB are free. Free some space and run the ingest again; "
+        "the previous index keeps serving."
+    )
+
+
+@contextlib.contextmanager
+def _writing(staging: Path) -> Iterator[None]:
+    """Hold the staging folder's lock while it is written; on any failure remove it, so a
+    full disk does not stay full. A full disk becomes one clear message."""
+    lock = staging.with_name(staging.name + ".lock")
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        except BaseException as error:
+            shutil.rmtree(staging, ignore_errors=True)
+            if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+                free = shutil.disk_usage(staging.parent).free
+                raise VraagbaakError(_disk_full_message(staging.parent, None, free)) from error
+            raise
+        finally:
+            lock.unlink(missing_ok=True)
+
+
+def remove_abandoned_builds(index_dir: Path) -> list[str]:
+    """Remove ``.partial`` builds that no running ingest is writing (a killed ingest's);
+    returns their names. A build being written holds a lock, so it is left alone."""
+    builds = index_dir / BUILDS
+    removed: list[str] = []
+    if not builds.is_dir():
+        return removed
+    for partial in sorted(builds.glob(".*.partial")):
+        lock = partial.with_name(partial.name + ".lock")
+        try:
+            with lock.open("a") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(partial, ignore_errors=True)
+                lock.unlink(missing_ok=True)
+        except BlockingIOError:
+            continue  # another ingest is writing it right now
+        except OSError as error:
+            logger.warning("Could not remove the unfinished build %s: %s", partial.name, error)
+            continue
+        removed.append(partial.name)
+    if removed:
+        logger.warning(
+            "Removed %d unfinished index build(s) left by an interrupted ingest: %s",
+            len(removed),
+            ", ".join(removed),
+        )
+    return removed
 
 
 def _write_jsonl(path: Path, rows: Any) -> None:
@@ -211,9 +329,6 @@ def _remove_old_builds(builds: Path, keep: Path) -> None:
     for old in finished[:-KEEP_BUILDS]:
         if old != keep:
             shutil.rmtree(old, ignore_errors=True)
-    for partial in builds.glob(".*.partial"):
-        if time.time() - partial.stat().st_mtime > 3600:  # left behind by a killed ingest
-            shutil.rmtree(partial, ignore_errors=True)
 
 
 def current_build(index_dir: Path) -> Path | None:

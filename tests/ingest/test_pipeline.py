@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,146 @@ class CountingEmbedder(HashingEmbedder):
     def embed_batch(self, texts, kind):  # type: ignore[no-untyped-def]
         self.count += len(texts)
         return super().embed_batch(texts, kind)
+
+
+# --- hostile files and a hostile disk (issue 18: F6, F7, F8) -------------------------------
+
+
+def _docx_inflating_to(path: Path, inflated_bytes: int) -> Path:
+    """A real .docx whose document.xml inflates to ``inflated_bytes``; small on disk."""
+    import zipfile
+
+    import docx
+
+    plain = path.with_name("plain.docx.tmp")
+    document = docx.Document()
+    document.add_paragraph("Een gewone alinea over regie.")
+    document.save(str(plain))
+    chunk = b"a" * 1_000_000
+    with (
+        zipfile.ZipFile(plain) as source,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target,
+    ):
+        for item in source.infolist():
+            if item.filename != "word/document.xml":
+                target.writestr(item, source.read(item.filename))
+                continue
+            head = b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>'
+            tail = b"</w:t></w:r></w:p></w:body></w:document>"
+            with target.open(item.filename, "w", force_zip64=True) as member:
+                member.write(head)
+                for _ in range(max(0, inflated_bytes - len(head) - len(tail)) // len(chunk)):
+                    member.write(chunk)
+                member.write(tail)
+    plain.unlink()
+    return path
+
+
+def test_docx_decompression_bombs_are_skipped_with_name_and_reason(
+    small_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder
+) -> None:
+    huge = _docx_inflating_to(small_corpus / "bom-groot.docx", 110_000_000)
+    dense = _docx_inflating_to(small_corpus / "bom-klein.docx", 20_000_000)
+    assert huge.stat().st_size < 400_000 and dense.stat().st_size < 100_000
+    report = ingest([small_corpus], tmp_path / "index", fake_embedder)
+    skipped = dict(report.skipped)
+    assert re.search(
+        r"'word/document\.xml' inside it inflates to 1\d\d MB, more than 100 MB",
+        skipped["bom-groot.docx"],
+    )
+    assert "decompression bomb" in skipped["bom-klein.docx"]
+    assert "×" in skipped["bom-klein.docx"]
+    assert sorted(report.indexed) == ["buurtteams.txt", "jim.txt"]
+
+
+def test_a_document_over_the_character_or_page_cap_is_skipped(
+    small_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from ingest import limits
+
+    monkeypatch.setattr(limits, "MAX_DOCUMENT_CHARS", 5_000)
+    (small_corpus / "lang.txt").write_text("regie " * 2_000, encoding="utf-8")
+    report = ingest([small_corpus], tmp_path / "index", fake_embedder)
+    assert "12,000 characters of text, more than 5,000" in dict(report.skipped)["lang.txt"]
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 5_000)
+    report = ingest([small_corpus], tmp_path / "index2", fake_embedder)
+    assert "file is 12 KB, larger than 5 KB" in dict(report.skipped)["lang.txt"]
+
+
+def test_links_out_of_the_corpus_are_skipped_and_named(
+    small_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder
+) -> None:
+    outside = tmp_path / "geheim"
+    outside.mkdir()
+    (outside / "dossier.txt").write_text("Vertrouwelijk dossier over Zwartkop.", encoding="utf-8")
+    (small_corpus / "dossier.txt").symlink_to(outside / "dossier.txt")
+    (small_corpus / "map").symlink_to(outside, target_is_directory=True)
+    (small_corpus / "weg.txt").symlink_to(tmp_path / "bestaat-niet.txt")
+    (small_corpus / "binnen.txt").symlink_to(small_corpus / "jim.txt")  # inside: allowed
+    report = ingest([small_corpus], tmp_path / "index", fake_embedder)
+    skipped = dict(report.skipped)
+    assert "links to a file outside" in skipped["dossier.txt"]
+    assert "links to a folder outside" in skipped["map"]
+    assert "broken link" in skipped["weg.txt"]
+    assert "binnen.txt" in report.indexed
+    index = load_index(tmp_path / "index")
+    assert all("Zwartkop" not in text for text in index.clean_texts.values())
+
+
+def test_a_full_disk_leaves_no_partial_build_and_one_clear_message(
+    small_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import errno
+
+    index_dir = tmp_path / "index"
+    ingest([small_corpus], index_dir, fake_embedder)
+    before = current_build(index_dir)
+    (small_corpus / "nieuw.txt").write_text("Een nieuw verslag over regie.", encoding="utf-8")
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(index_module.np, "save", disk_full)
+    with pytest.raises(VraagbaakError, match="Not enough disk space") as error:
+        ingest([small_corpus], index_dir, fake_embedder)
+    assert "previous index keeps serving" in str(error.value)
+    assert not list((index_dir / "builds").glob(".*partial*"))
+    assert current_build(index_dir) == before and load_index(index_dir).chunks
+    monkeypatch.undo()
+    ingest([small_corpus], index_dir, fake_embedder)
+    assert current_build(index_dir) != before
+
+
+def test_too_little_free_space_is_refused_before_writing(
+    small_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    index_dir = tmp_path / "index"
+    ingest([small_corpus], index_dir, fake_embedder)
+    (small_corpus / "nieuw.txt").write_text("Een nieuw verslag over regie.", encoding="utf-8")
+    usage = shutil.disk_usage(tmp_path)._replace(free=1_000_000)
+    monkeypatch.setattr(index_module.shutil, "disk_usage", lambda path: usage)
+    with pytest.raises(VraagbaakError, match=r"it needs about [\d,]+ MB, 1 MB are free"):
+        ingest([small_corpus], index_dir, fake_embedder)
+    assert not list((index_dir / "builds").glob(".*partial*"))
+
+
+def test_an_abandoned_partial_build_is_removed_at_the_next_start_but_a_live_one_kept(
+    small_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder
+) -> None:
+    import fcntl
+
+    index_dir = tmp_path / "index"
+    ingest([small_corpus], index_dir, fake_embedder)
+    builds = index_dir / "builds"
+    abandoned = builds / ".20990101-000000-abcdef.partial"
+    abandoned.mkdir()
+    (abandoned / "passage_vectors.npy").write_bytes(b"x" * 1000)
+    live = builds / ".20990101-000001-abcdef.partial"
+    live.mkdir()
+    with (builds / f"{live.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # as an ingest that is writing it holds it
+        report = ingest([small_corpus], index_dir, fake_embedder)  # nothing changed
+    assert not report.changed
+    assert not abandoned.exists() and live.exists()
