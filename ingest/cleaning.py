@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import math
 import re
 from array import array
 from collections import Counter, defaultdict
@@ -48,6 +49,10 @@ _SPACES = re.compile(r"\s+")
 _ELISION_WORDS = frozenset({"en", "of", "tot", "en/of", "t/m", "noch"})
 _SENTENCE_END = ".!?"
 _EDGE_LINES = 3  # how many lines at the top and bottom of a page may be header or footer
+_EDGE_BLOCK_LINES = 10  # a running block of lines that starts at the page edge may be this long
+_RUNNING_SHARE = 0.4  # a running header or footer is on at least this share of the pages
+_LABEL_LINE_CHARS = 40
+_MIN_LABEL_BLOCK_LINES = 4
 
 
 @dataclass(frozen=True)
@@ -202,21 +207,33 @@ def _header_footer_lines(lines: Sequence[_Line], page_count: int) -> set[int]:
     """Indices of lines that are running headers/footers or stray page numbers."""
     dropped = {i for i, line in enumerate(lines) if line.text and _is_page_number(line.text)}
     if page_count >= 2:
-        dropped |= _repeated_page_edges(lines, page_count)
+        dropped |= _repeated_page_edges(lines, page_count, dropped)
+        dropped |= _label_blocks_at_page_breaks(lines, dropped)
     else:
         dropped |= _lines_beside_page_numbers(lines, dropped)
     return dropped
 
 
-def _repeated_page_edges(lines: Sequence[_Line], page_count: int) -> set[int]:
-    """Lines near the top or bottom of pages whose text (digits aside) recurs on many pages."""
+def _lines_by_page(lines: Sequence[_Line]) -> dict[int, list[int]]:
     by_page: dict[int, list[int]] = defaultdict(list)
     for i, line in enumerate(lines):
         if line.text:
             by_page[line.page].append(i)
+    return by_page
+
+
+def _repeated_page_edges(
+    lines: Sequence[_Line], page_count: int, page_numbers: set[int]
+) -> set[int]:
+    """Lines at the top or bottom of pages whose text (digits aside) recurs on many pages.
+
+    A block of such lines (a footer of several lines: date, author, registration number) is
+    dropped as a whole, however many lines it has, as long as it runs from the page's edge.
+    """
+    by_page = _lines_by_page(lines)
     candidates: dict[str, list[int]] = defaultdict(list)
     for indices in by_page.values():
-        edge = set(indices[:_EDGE_LINES] + indices[-_EDGE_LINES:])
+        edge = set(indices[:_EDGE_BLOCK_LINES] + indices[-_EDGE_BLOCK_LINES:])
         seen_on_page: set[str] = set()
         for i in sorted(edge):
             if lines[i].text[-1] in _SENTENCE_END:
@@ -225,14 +242,65 @@ def _repeated_page_edges(lines: Sequence[_Line], page_count: int) -> set[int]:
             if key not in seen_on_page:
                 seen_on_page.add(key)
                 candidates[key].append(i)
-    needed = max(2, (page_count + 1) // 2)
+    # Some layouts alternate two running headers (left and right pages): each recurs on
+    # about half the pages.
+    needed = max(2, math.ceil(page_count * _RUNNING_SHARE))
+    running = {
+        i
+        for key, indices in candidates.items()
+        if len(indices) >= needed
+        and (
+            "#" not in key
+            or len({lines[i].text for i in indices}) == 1  # a fixed date: "4.5.2016 …"
+            or _numbers_follow_pages([lines[i] for i in indices])
+        )
+        for i in indices
+    }
     dropped: set[int] = set()
-    for key, indices in candidates.items():
-        if len(indices) >= needed and (
-            "#" not in key or _numbers_follow_pages([lines[i] for i in indices])
-        ):
-            dropped.update(indices)
+    for indices in by_page.values():
+        for edge in (indices, indices[::-1]):
+            for depth, i in enumerate(edge[:_EDGE_BLOCK_LINES]):
+                if i in running:
+                    dropped.add(i)
+                elif i not in page_numbers and depth >= _EDGE_LINES:
+                    break  # past the edge lines only a block running from the edge counts
     return dropped
+
+
+def _label_blocks_at_page_breaks(lines: Sequence[_Line], dropped: set[int]) -> set[int]:
+    """A block of short "Label:" / value lines at a page break: a form box beside the text.
+
+    Such a box (date, adopted by, registration number) is extracted after the page's body and
+    would otherwise land in the middle of the text that runs on to the next page.
+    """
+    by_page = _lines_by_page(lines)
+    pages = sorted(by_page)
+    found: set[int] = set()
+    for n, page in enumerate(pages):
+        indices = [i for i in by_page[page] if i not in dropped]
+        edges = []
+        if n + 1 < len(pages):
+            edges.append(indices[::-1])  # the bottom of a page the text runs on from
+        if n > 0:
+            edges.append(indices)  # the top of a page the text runs on to
+        for edge in edges:
+            block: list[int] = []
+            for i in edge:
+                text = lines[i].text
+                if len(text) > _LABEL_LINE_CHARS or text[-1] in _SENTENCE_END + ";,":
+                    break
+                block.append(i)
+            labels = sum(lines[i].text.endswith(":") for i in block)
+            body = len(edge) - len(block)
+            if (
+                len(block) >= _MIN_LABEL_BLOCK_LINES
+                and labels >= 2
+                and 3 * labels >= len(block)
+                and labels < len(block)
+                and body >= len(block)
+            ):
+                found.update(block)
+    return found
 
 
 def _numbers_follow_pages(lines: Sequence[_Line]) -> bool:

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ingest.chunking import chunk_document
 from ingest.cleaning import PAGE_SEPARATOR, CleanText, clean_pages, normalise_for_match
 from ingest.loaders import load_document
 from ingest.model import PageText
+from ingest.structure import find_sections
 from tests.conftest import REAL_PDF
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,6 +130,113 @@ def test_header_that_recurs_beside_page_numbers_is_dropped() -> None:
 def test_footnote_beside_page_numbers_is_kept() -> None:
     text = "Tekst.\n\n2\n KCC = klantcontactcentrum\n3\n\nMeer tekst."
     assert "KCC = klantcontactcentrum" in clean(text)
+
+
+NUMERALS = ["een", "twee", "drie", "vier", "vijf", "zes", "zeven"]
+
+
+def body_lines(n: int) -> list[str]:
+    return [
+        f"De gemeente stelt op pagina {NUMERALS[n - 1]} regels vast over het parkeren en",
+        "over de vergunningen die bewoners en bedrijven daarvoor kunnen aanvragen bij het college.",
+    ]
+
+
+def pages_with(
+    top: Callable[[int], list[str]], bottom: Callable[[int], list[str]], count: int = 7
+) -> list[PageText]:
+    return [
+        PageText(n, "\n".join([*top(n), f"Tekst van pagina {n}.", *body_lines(n), *bottom(n)]))
+        for n in range(1, count + 1)
+    ]
+
+
+def assert_only_body(result: CleanText, count: int = 7) -> None:
+    for n in range(1, count + 1):
+        assert f"Tekst van pagina {n}." in result.text
+    leftover = result.text
+    for n in range(1, count + 1):
+        leftover = leftover.replace(f"Tekst van pagina {n}.", "")
+        leftover = leftover.replace(" ".join(body_lines(n)), "")
+    assert leftover.split() == [], leftover
+
+
+def test_browser_print_date_title_line_and_url_line_are_dropped() -> None:
+    result = clean_pages(
+        pages_with(
+            lambda n: ["7-12-2026 15:04 Verordening parkeren 2025 - Lokale regelgeving"],
+            lambda n: [f"https://lokaleregelgeving.example.nl/CVDR712345/1 {n}/7"],
+        )
+    )
+    assert_only_body(result)
+
+
+def test_word_export_header_and_footer_are_dropped() -> None:
+    result = clean_pages(
+        pages_with(lambda n: ["Beleidsplan Jeugd 2025"], lambda n: [f"Pagina {n} van 7"])
+    )
+    assert_only_body(result)
+
+
+def test_alternating_journal_headers_are_dropped() -> None:
+    def header(n: int) -> list[str]:
+        if n % 2:
+            return [f"4.5.2016 EN Official Journal of the European Union L 119/{n + 10}"]
+        return [f"L 119/{n + 10} EN Official Journal of the European Union 4.5.2016"]
+
+    result = clean_pages(pages_with(header, lambda n: [], count=5))
+    assert_only_body(result, count=5)
+
+
+def test_a_footer_block_of_many_lines_is_dropped_as_a_whole() -> None:
+    block = [
+        "Datum:",
+        "18-12-2024",
+        "Vastgesteld door:",
+        "Gemeenteraad van",
+        "Voorbeeldstad",
+        "Registratienummer:",
+        "RV-2024-17",
+    ]
+    result = clean_pages(pages_with(lambda n: [], lambda n: [*block, f"Pagina {n}/7"]))
+    assert_only_body(result)
+
+
+def test_a_label_box_at_a_page_break_is_dropped_but_a_form_at_the_end_is_kept() -> None:
+    box = ["Datum:", "18-12-2024", "Vastgesteld door:", "Gemeenteraad van", "Voorbeeldstad"]
+    pages = pages_with(lambda n: [], lambda n: box if n in (1, 3) else [], count=3)
+    result = clean_pages(pages)
+
+    assert_only_body(result, count=3)
+    assert "Vastgesteld door" not in result.text
+    assert result.page_at(result.text.index("Tekst van pagina 2.")) == 2
+
+
+def test_a_label_form_on_the_last_page_is_kept() -> None:
+    form = ["Auteur:", "Voorbeeld Auteur", "Afdeling:", "Beleid", "Telefoonnummer:"]
+    pages = pages_with(lambda n: [], lambda n: form if n == 3 else [], count=3)
+
+    assert "Auteur: Voorbeeld Auteur" in " ".join(clean_pages(pages).text.split())
+
+
+def test_a_running_footer_is_never_a_heading() -> None:
+    pages = pages_with(lambda n: [], lambda n: ["Handleiding Familieplan april 2025"])
+    clean = clean_pages(pages)
+
+    assert "Handleiding" not in clean.text
+    assert all("Handleiding" not in s.heading for s in find_sections(clean.text))
+
+
+def test_real_pdf_has_no_header_or_footer_block_in_its_passages() -> None:
+    clean = clean_pages(load_document(REAL_PDF).pages)
+    chunks = chunk_document("heerlen", clean, find_sections(clean.text))
+    body = [c for c in chunks if c.page_end is not None and c.page_end < 7]
+
+    assert body
+    for chunk in body:
+        assert "Pagina" not in chunk.text
+        assert "Registratienummer" not in chunk.text and "18-12-2024" not in chunk.text
+        assert "Vastgesteld door" not in chunk.text
 
 
 def test_real_pdf_loses_its_running_header_and_keeps_pages() -> None:
