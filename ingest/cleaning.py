@@ -257,9 +257,9 @@ def _repeated_page_edges(
         for i in indices
     }
     dropped: set[int] = set()
-    for indices in by_page.values():
-        for edge in (indices, indices[::-1]):
-            for depth, i in enumerate(edge[:_EDGE_BLOCK_LINES]):
+    for page_lines in by_page.values():
+        for from_edge in (page_lines, page_lines[::-1]):
+            for depth, i in enumerate(from_edge[:_EDGE_BLOCK_LINES]):
                 if i in running:
                     dropped.add(i)
                 elif i not in page_numbers and depth >= _EDGE_LINES:
