@@ -266,6 +266,25 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
 
 
+@app.command()
+def mcp(
+    corpus: CorpusOption = None,
+    data_dir: DataOption = None,
+    embedder: EmbedderOption = None,
+) -> None:
+    """Serve the documents to an MCP client (Claude Desktop, an IDE) over stdin/stdout.
+
+    Tools: search, ask, get_passage, list_documents. `vraagbaak serve` offers the same over
+    HTTP at /mcp.
+    """
+    from service.mcp_server import run_stdio
+
+    try:
+        run_stdio(settings_from(corpus, data_dir, embedder))
+    except VraagbaakError as exc:
+        raise fail(str(exc)) from exc
+
+
 from evals.cli import eval_app  # noqa: E402  (sub-commands register after the core ones)
 from service.faq.cli import faq_app  # noqa: E402
 

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from ingest.index import Index
 from service.api.schemas import (
     AskRequest,
     AskResponse,
@@ -98,16 +99,18 @@ def chat_stream(body: AskRequest, request: Request) -> StreamingResponse:
 
 @router.get("/api/documents", tags=["documents"])
 def documents(request: Request) -> dict[str, Any]:
-    index = engine_of(request).index
+    return {"documents": documents_json(engine_of(request).index)}
+
+
+def documents_json(index: Index) -> list[dict[str, Any]]:
+    """The indexed documents with their passage counts (also the MCP server's list)."""
     counts: dict[str, int] = {}
     for chunk in index.chunks:
         counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
-    return {
-        "documents": [
-            _document_json(doc) | {"passages": counts.get(doc.doc_id, 0)}
-            for doc in index.documents.values()
-        ]
-    }
+    return [
+        _document_json(doc) | {"passages": counts.get(doc.doc_id, 0)}
+        for doc in index.documents.values()
+    ]
 
 
 @router.get("/api/documents/{doc_id}", tags=["documents"])
@@ -133,12 +136,19 @@ def document(doc_id: str, request: Request) -> dict[str, Any]:
 @router.get("/api/passages/{chunk_id}", tags=["documents"])
 def passage(chunk_id: str, request: Request) -> dict[str, Any]:
     """A passage with the passages around it, so the reader sees the quote in its context."""
-    index = engine_of(request).index
-    row = index.chunk_row.get(chunk_id)
-    if row is None:
+    found = passage_json(engine_of(request).index, chunk_id)
+    if found is None:
         raise HTTPException(
             404, f"No passage '{chunk_id}' — it may be gone after a re-ingest; search again"
         )
+    return found
+
+
+def passage_json(index: Index, chunk_id: str) -> dict[str, Any] | None:
+    """The passage ``chunk_id`` in its context (also the MCP server's); None when unknown."""
+    row = index.chunk_row.get(chunk_id)
+    if row is None:
+        return None
     chunk = index.chunks[row]
     doc = index.documents[chunk.doc_id]
     text = index.clean_texts[chunk.doc_id]
