@@ -20,6 +20,7 @@ from service.api.schemas import (
     SearchResponse,
 )
 from service.assistant import Assistant
+from service.security.token_window import check_question_fits
 from service.engine import Engine
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ def health(request: Request) -> dict[str, Any]:
 @router.post("/api/search", response_model=SearchResponse, tags=["chat"])
 def search(body: SearchRequest, request: Request) -> Response:
     """The passages that best match ``query``, best first."""
+    check_question_fits(engine_of(request).embedder, body.query, "query")
     hits = engine_of(request).retriever.search(body.query, body.k)
     return JSONResponse({"results": [hit.to_json() for hit in hits]})
 
@@ -67,6 +69,7 @@ def search(body: SearchRequest, request: Request) -> Response:
 @router.post("/api/ask", response_model=AskResponse, tags=["chat"])
 def ask(body: AskRequest, request: Request) -> Response:
     """An answer quoting the documents, each statement marked [n] and cited — or a refusal."""
+    check_question_fits(engine_of(request).embedder, body.question)
     answer, conversation_id = assistant_of(request).ask(body.question, body.conversation_id)
     payload = answer.to_json(conversation_id)
     _log_question(request, body.question, payload)
@@ -76,6 +79,7 @@ def ask(body: AskRequest, request: Request) -> Response:
 @router.post("/api/chat/stream", tags=["chat"])
 def chat_stream(body: AskRequest, request: Request) -> StreamingResponse:
     """The same answer as server-sent events: `start`, `token`s of text, then `done`."""
+    check_question_fits(engine_of(request).embedder, body.question)
     events = assistant_of(request).stream(body.question, body.conversation_id)
 
     def encode(items: Iterator[dict[str, object]]) -> Iterator[str]:
@@ -167,6 +171,9 @@ def passage_json(index: Index, chunk_id: str) -> dict[str, Any] | None:
         "section": chunk.section or None,
         "page": chunk.page,
         "page_end": chunk.page_end,
+        # its text was read from a scanned page by OCR: the reader should check the quote
+        "ocr": chunk.page is not None
+        and any(chunk.page <= n <= (chunk.page_end or chunk.page) for n in doc.ocr_pages),
         "text": chunk.text,
         "start": chunk.start,
         "end": chunk.end,

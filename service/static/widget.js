@@ -77,6 +77,8 @@
       relatedHint: "Deze passages gaan misschien over iets vergelijkbaars:",
       refusalTitle: "Niet gevonden in de documenten",
       interpretedAs: "Opgevat als: ",
+      checked: "Gecontroleerd door een trainer",
+      checkedOn: (date) => `Gecontroleerd door een trainer op ${date}`,
       cite: (n, title) => `Bron ${n} openen: ${title}`,
       page: (p) => `blz. ${p}`,
       passage: "Bronpassage",
@@ -84,6 +86,11 @@
       passageLoading: "Passage laden…",
       passageMissing: "Deze passage is niet (meer) beschikbaar. Stel de vraag opnieuw.",
       passageLegend: "Geel: de geciteerde tekst. Blauw: de passage. Grijs: de tekst eromheen.",
+      pageLegend: "De pagina uit het document, het citaat geel gemarkeerd.",
+      pageAlt: (p, title) => `Pagina ${p} van ${title}, met het citaat geel gemarkeerd`,
+      openOriginal: (p) => `Open het originele document op blz. ${p}`,
+      ocrNote: "OCR: deze tekst is herkend van een scan. Controleer het citaat op de pagina.",
+      textBelow: "De tekst van de passage",
       feedbackQuestion: "Was dit antwoord nuttig?",
       up: "Ja, nuttig",
       down: "Nee, niet nuttig",
@@ -117,6 +124,8 @@
       relatedHint: "These passages might be about something similar:",
       refusalTitle: "Not found in the documents",
       interpretedAs: "Understood as: ",
+      checked: "Checked by a trainer",
+      checkedOn: (date) => `Checked by a trainer on ${date}`,
       cite: (n, title) => `Open source ${n}: ${title}`,
       page: (p) => `p. ${p}`,
       passage: "Source passage",
@@ -124,6 +133,11 @@
       passageLoading: "Loading passage…",
       passageMissing: "This passage is no longer available. Please ask again.",
       passageLegend: "Yellow: the quoted text. Blue: the passage. Grey: the text around it.",
+      pageLegend: "The page from the document, the quote marked in yellow.",
+      pageAlt: (p, title) => `Page ${p} of ${title}, with the quote marked in yellow`,
+      openOriginal: (p) => `Open the original document at p. ${p}`,
+      ocrNote: "OCR: this text was read from a scan. Check the quote against the page.",
+      textBelow: "The passage's text",
       feedbackQuestion: "Was this answer helpful?",
       up: "Yes, helpful",
       down: "No, not helpful",
@@ -252,6 +266,10 @@ h2, h3, h4, p, ol, ul { margin: 0; padding: 0; }
   font-weight: 700; color: #7a4a00; }
 .answer { white-space: pre-wrap; }
 .interpreted { font-size: .85em; color: var(--muted); font-style: italic; }
+.checked { align-self: flex-start; display: inline-flex; align-items: center; gap: 6px;
+  padding: 2px 10px 2px 6px; border-radius: 999px; font-size: .85em; font-weight: 600;
+  color: #1e6b36; background: #e6f4ea; border: 1px solid #a8d5b5; }
+.checked .icon { width: 16px; height: 16px; }
 .working { display: flex; align-items: center; gap: 10px; color: var(--muted); }
 .spinner {
   width: 16px; height: 16px; border-radius: 50%; flex: none;
@@ -353,6 +371,14 @@ h2, h3, h4, p, ol, ul { margin: 0; padding: 0; }
   border-radius: 2px; box-shadow: 0 0 0 2px var(--highlight);
   -webkit-box-decoration-break: clone; box-decoration-break: clone; }
 .viewer-body .status { color: var(--muted); }
+.pages { display: flex; flex-direction: column; gap: 8px; margin-bottom: 14px; }
+.pages img { display: block; width: 100%; height: auto; min-height: 120px;
+  border: 1px solid var(--border); border-radius: 4px; background: #fff; }
+.pages .original { font-size: .9em; color: var(--accent); font-weight: 600; }
+.ocr { display: inline-block; font-size: .8em; font-weight: 700; padding: 1px 6px;
+  border-radius: 4px; background: var(--highlight); color: #000; margin-right: 6px; }
+.text-heading { font-size: .8em; text-transform: uppercase; letter-spacing: .05em;
+  color: var(--muted); margin: 4px 0 6px; }
 
 @container (min-width: 760px) {
   .viewer { position: static; height: auto; flex: 0 0 44%; max-width: 560px;
@@ -384,6 +410,7 @@ h2, h3, h4, p, ol, ul { margin: 0; padding: 0; }
     down: '<path d="M7 14V4H4v10zM7 14l4 7c1.5 0 2.5-1 2.2-2.6L12.6 15H19a2 2 0 0 0 2-2.3l-1.3-7'
       + 'A2 2 0 0 0 17.7 4H7"/>',
     search: '<circle cx="11" cy="11" r="6"/><path d="M20 20l-4.5-4.5"/>',
+    check: '<path d="M5 12.5l4.5 4.5L19 7.5"/>',
   };
 
   function icon(name) {
@@ -838,10 +865,11 @@ h2, h3, h4, p, ol, ul { margin: 0; padding: 0; }
         "aria-label": answer.refused ? t.refusalTitle : t.title,
       });
       if (answer.refused) node.append(this.renderRefusalTitle(t));
+      if (answer.mode === "curated") node.append(this.renderChecked(answer, lang, t));
       const citations = answer.citations || [];
       node.append(this.renderAnswerText(answer.answer || "", citations, t));
       const standalone = (answer.standalone_question || "").trim();
-      if (standalone && standalone !== message.question.trim()) {
+      if (standalone && wordsOf(standalone) !== wordsOf(message.question)) {
         node.append(el("p", { class: "interpreted" }, t.interpretedAs, standalone));
       }
       if (citations.length) {
@@ -853,6 +881,12 @@ h2, h3, h4, p, ol, ul { margin: 0; padding: 0; }
       }
       node.append(this.renderFeedback(message, t));
       return node;
+    }
+
+    /** The mark of an answer a trainer checked, with the day they approved it. */
+    renderChecked(answer, lang, t) {
+      const day = formatDay(answer.checked_on, lang);
+      return el("p", { class: "checked" }, icon("check"), day ? t.checkedOn(day) : t.checked);
     }
 
     /** Answer text with each [n] (or [1, 2]) turned into a button that opens citation n. */
@@ -1019,6 +1053,11 @@ h2, h3, h4, p, ol, ul { margin: 0; padding: 0; }
       meta.title = meta.textContent;
       const context = this.renderContext(passage, citation);
       body.replaceChildren(el("p", { class: "legend" }, t.passageLegend), context);
+      const pages = this.renderPages(passage, citation, t);
+      if (pages) {
+        body.prepend(...pages, el("p", { class: "text-heading" }, t.textBelow));
+        return;
+      }
       const mark = context.querySelector("mark");
       if (mark) {
         // scroll inside the viewer only, never the host page
@@ -1037,6 +1076,42 @@ h2, h3, h4, p, ol, ul { margin: 0; padding: 0; }
       if (target.top < log.top || target.bottom > visibleBottom) {
         this.log.scrollTop += target.top - log.top - 12;
       }
+    }
+
+    /** A PDF passage: its page(s) as pictures with the quote highlighted (fetched with the
+     * widget's key, shown as data: URLs), and a link to the original file at that page. */
+    renderPages(passage, citation, t) {
+      const first = Number(passage.page);
+      if (!/\.pdf$/i.test(String(passage.source || "")) || !first) return null;
+      const last = Math.max(first, Number(passage.page_end) || first);
+      const doc = encodeURIComponent(passage.doc_id);
+      const query = new URLSearchParams({ chunk: passage.chunk_id });
+      const start = Number(citation.start);
+      const end = Number(citation.end);
+      if (citation.quote && end > start) {
+        query.set("start", String(start));
+        query.set("end", String(end));
+      }
+      const title = passage.title || passage.source || "";
+      const node = el("div", { class: "pages" });
+      if (passage.ocr) node.append(el("p", {}, el("span", { class: "ocr" }, "OCR"), t.ocrNote));
+      for (let n = first; n <= last; n++) {
+        const img = el("img", { alt: t.pageAlt(n, title), "data-page": n });
+        node.append(img);
+        fetch(`${this.api}/api/documents/${doc}/pages/${n}.png?${query}`,
+          { headers: this.headers() })
+          .then((response) => (response.ok ? response.blob() : null))
+          .then((blob) => {
+            if (!blob) { img.remove(); return; }
+            const reader = new FileReader();
+            reader.onload = () => { img.src = String(reader.result); };
+            reader.readAsDataURL(blob);
+          })
+          .catch(() => img.remove());
+      }
+      node.append(el("a", { class: "original", target: "_blank", rel: "noopener",
+        href: `${this.api}/api/documents/${doc}/file#page=${first}` }, t.openOriginal(first)));
+      return [el("p", { class: "legend" }, t.pageLegend), node];
     }
 
     /** The passage in its surrounding context, the quoted sentence in a <mark>. */
@@ -1081,6 +1156,24 @@ h2, h3, h4, p, ol, ul { margin: 0; padding: 0; }
       const opener = this.viewerOpener;
       this.viewerOpener = null;
       if (returnFocus && opener && opener.isConnected) opener.focus();
+    }
+  }
+
+  /** A question's words, to tell a rewritten question that says more from a mere echo. */
+  function wordsOf(text) {
+    return (String(text).toLowerCase().match(/[\p{L}\p{N}]+/gu) || []).join(" ");
+  }
+
+  /** "2026-12-07" as "7 december 2026" / "7 December 2026"; "" when it isn't a date. */
+  function formatDay(iso, lang) {
+    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(iso || ""));
+    if (!match) return "";
+    const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+    try {
+      return new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "nl-NL",
+        { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" }).format(date);
+    } catch (_) {
+      return iso;
     }
   }
 

@@ -3,8 +3,10 @@ image and saved as an image-only PDF)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -56,15 +58,15 @@ def make_scan(text_pdf: Path, target: Path) -> Path:
     return target
 
 
-def wait_for(client: TestClient, job_id: str, headers: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
-    for _ in range(600):
-        body = client.get(f"/api/ingest/jobs/{job_id}", headers=headers or {}).json()
-        if body["state"] in ("done", "failed"):
-            return body  # type: ignore[no-any-return]
-        import time
-
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish: {body}")
+def wait_for(client: TestClient, job_id: str, headers: dict[str, str] | None = None) -> Any:
+    """The job's final state, read from its event stream (one request, however long it runs)."""
+    last = None
+    with client.stream("GET", f"/api/ingest/jobs/{job_id}/events", headers=headers) as events:
+        for line in events.iter_lines():
+            if line.startswith("data: "):
+                last = json.loads(line[6:])
+    assert last is not None and last["state"] in ("done", "failed"), last
+    return last
 
 
 @pytest.fixture
