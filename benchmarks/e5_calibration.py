@@ -1,10 +1,10 @@
 """Measure the activation ranges the integer query graph ("ort-i8") is smoothed with.
 
-``python -m ingest.e5_calibration [--data-dir D] [--sentences 300]`` runs the 8-bit graph over
+``python -m benchmarks.e5_calibration [--data-dir D] [--sentences 300]`` runs the 8-bit graph over
 a fixed sample of the index's sentences (embedded as queries, as the graph will be used),
 records each input channel's largest magnitude at the qkv, attention-output and FFN-in
 matmuls of every layer, and writes them with the model file's SHA-256 to
-``ingest/e5_input_max.npz``. The ranges are the model's (a few channels carry outliers on
+``ingest/e5/input_max.npz``. The ranges are the model's (a few channels carry outliers on
 any text), so the file ships with the code and needs regenerating only for another model
 file. Faithfulness and the gold-set figures are in evals/EXPERIMENTS.md.
 """
@@ -19,16 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.e5_runtime import (
-    INPUT_MAX_FILE,
-    QUERY_PREFIX,
-    Bundle,
-    Embeddings,
-    Tokenizer,
-    build_onnx,
-    file_sha256,
-    load_bundle,
-)
+from ingest.e5.backends import Embeddings
+from ingest.e5.format import Bundle, file_sha256, load_bundle
+from ingest.e5.graph import build_onnx
+from ingest.e5.quantise import INPUT_MAX_FILE
+from ingest.e5.runtime import QUERY_PREFIX
+from ingest.e5.tokenizer import Tokenizer
 
 logger = logging.getLogger(__name__)
 

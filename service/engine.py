@@ -32,7 +32,7 @@ def open_embedder(settings: Settings) -> Embedder:
 
     def load() -> Embedder:
         cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite")
-        return CachedEmbedder(load_embedder(name), cache)
+        return CachedEmbedder(load_embedder(name, settings.cache_dir), cache)
 
     return LazyEmbedder(name, load)
 
@@ -51,7 +51,7 @@ class Engine:
         embedder: Embedder | None = None,
         config: RetrievalConfig | None = None,
     ) -> Engine:
-        embedder = embedder or load_embedder(settings.embedder)
+        embedder = embedder or load_embedder(settings.embedder, settings.cache_dir)
         index = load_index(settings.index_dir, embedder.name)
         glossary = Glossary.load(Path(settings.corpus_dir))
         retriever = HybridRetriever(index, embedder, glossary, config)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ingest.e5_calibration import activation_maxima
-from ingest.e5_runtime import load_bundle, load_input_max
+from benchmarks.e5_calibration import activation_maxima
+from ingest.e5 import load_bundle
+from ingest.e5.quantise import load_input_max
 
 pytest.importorskip("onnxruntime")
 pytestmark = pytest.mark.integration
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.integration
 def test_the_shipped_maxima_belong_to_the_bundled_model() -> None:
     bundle = load_bundle()
     maxima = load_input_max(bundle)
-    assert maxima is not None, "regenerate with `python -m ingest.e5_calibration`"
+    assert maxima is not None, "regenerate with `python -m benchmarks.e5_calibration`"
     assert maxima.shape == (bundle.layers, 3, bundle.hidden)
 
 
