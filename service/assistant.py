@@ -108,7 +108,7 @@ class Assistant:
         shown = standalone if self._differs(standalone, question) else question
         if answer.standalone_question != shown:
             answer = replace(answer, standalone_question=shown)
-        answer = self._for_reader(answer, question)
+        answer = self._for_reader(answer, standalone)
         self.conversations.add(
             conversation_id,
             Turn(
@@ -132,7 +132,8 @@ class Assistant:
 
     def _for_reader(self, answer: Answer, question: str) -> Answer:
         """An English answer quoting Dutch documents says so, and glosses its key Dutch terms
-        with their English from the glossary; quotes and citations stay as they are."""
+        with their English from the glossary (the words of the standalone ``question`` first);
+        quotes and citations stay as they are."""
         if answer.language != "en" or answer.refused or answer.mode == "curated":
             return answer
         if not any(self._dutch(c.chunk_id) for c in answer.citations):

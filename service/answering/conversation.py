@@ -136,8 +136,12 @@ class FollowUps:
 
     def _carry(self, text: str, source: Language, target: Language) -> list[str]:
         """The key terms of ``text`` (in ``source``) as ``target`` words."""
-        if source == target:
-            return [w for w in _WORD.findall(text) if self._content_word(w, target)]
+        if source == target == "nl":
+            return [w for w in _WORD.findall(text) if self.analyzer.tokens(w)]
+        if source == target:  # English: its glossary phrases and names, not every word
+            phrases, _ = self.terms.glossary.matches(text)
+            kept = {p for p, _ in phrases if p not in _ENGLISH_STOPWORDS}
+            return _in_order(text, kept) + names(text)
         if target == "nl":  # English → Dutch: the glossary's Dutch terms, names as they are
             phrases, rest = self.terms.glossary.matches(text)
             dutch = [terms[0] for phrase, terms in phrases if phrase not in _ENGLISH_STOPWORDS]
@@ -159,11 +163,6 @@ class FollowUps:
         # the answer's terms are glossary terms (lower case) or names (kept as they are)
         return [self.terms.to_english(t) or (t if t != t.lower() else "") for t in terms if t]
 
-    def _content_word(self, word: str, language: Language) -> bool:
-        if language == "en" and word.lower() in _ENGLISH_STOPWORDS:
-            return False
-        return bool(self.analyzer.tokens(word))
-
     def answer_terms(self, answer: Answer) -> tuple[str, ...]:
         """Names and glossary terms of the answer's first quote, which a later "die" or "it"
         may point at (always Dutch: quotes are verbatim)."""
@@ -173,6 +172,12 @@ class FollowUps:
         named = [w for w in names(quote) if not any(c.isdigit() for c in w)]
         found = list(dict.fromkeys(self.terms.found_in(quote) + named))
         return tuple(found[:MAX_ANSWER_TERMS])
+
+
+def _in_order(text: str, phrases: set[str]) -> list[str]:
+    """``phrases`` in the order they appear in ``text``."""
+    lower = text.lower()
+    return sorted(phrases, key=lambda p: lower.find(p))
 
 
 class ConversationStore:

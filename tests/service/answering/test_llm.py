@@ -501,3 +501,77 @@ def test_follow_ups_are_condensed_by_the_llm_or_carried_over(
     fake.script(Reply(status=500))  # condensing fails: the non-LLM carry-over is used
     answer, _ = assistant.ask("en daarna?", conversation)
     assert answer.standalone_question.startswith("en daarna? (")
+
+
+# --- English answers and bounded follow-ups (issue 17 §4-5, issue 18 F1) ------------------------
+
+
+@wired
+def test_an_english_question_gets_a_verified_english_answer_with_the_dutch_term_glossed(
+    engine: Engine, fake: FakeOpenAI
+) -> None:
+    from service.assistant import build_assistant
+
+    (Path(engine.settings.corpus_dir) / "glossary.yaml").write_text(
+        "care coordinator: [regiehouder, casusregie]\ninvolved: [betrokken]\n"
+        "start: [aanvang, start]\ntrajectory: [traject]\n",
+        encoding="utf-8",
+    )
+    english = Engine.load(engine.settings, embedder=engine.embedder)
+
+    def reply(body: dict[str, Any]) -> str:
+        regie = next(n for n, t in passages(body).items() if "regiehouder" in t)
+        return (
+            f"When SAVE is involved from the start of the trajectory, SAVE is the "
+            f"regiehouder [{regie}]. The moon is made of cheese [{regie}]."
+        )
+
+    fake.always(Reply(reply))
+    answer, _ = build_assistant(_llm_engine(english, fake)).ask(
+        "Who is the care coordinator when SAVE is involved from the start?"
+    )
+    assert answer.mode == "llm" and answer.language == "en"
+    assert "Write in English" in system_text(fake.requests[-1])
+    assert answer.answer.startswith("When SAVE is involved")  # generated English, not a quote
+    assert "cheese" not in answer.answer and answer.notes  # unsupported: dropped, as for Dutch
+    _assert_contract(answer)
+    assert [(g.term, g.english) for g in answer.gloss] == [("regiehouder", "care coordinator")]
+
+
+def test_condense_sees_the_previous_answer_and_keeps_the_questions_language(
+    engine: Engine, fake: FakeOpenAI
+) -> None:
+    answerer = _answerer(engine, fake)
+    fake.always(Reply("Wie heeft de regie als SAVE later instapt?"))
+    condensed = answerer.condense([REGIE], "en wat als SAVE later instapt?", "SAVE [1].", "nl")
+    assert condensed == "Wie heeft de regie als SAVE later instapt?"
+    assert "<answer>SAVE (1).</answer>" in user_text(fake.requests[-1])  # neutralised
+    assert "Dutch" in system_text(fake.requests[-1])
+    fake.always(Reply("Who holds the regie when SAVE joins later?"))  # another language
+    assert answerer.condense([REGIE], "en wat als SAVE later instapt?", "", "nl") is None
+    fake.always(Reply("Wie heeft de regie " + "en wat als " * 300))  # longer than a question
+    assert answerer.condense([REGIE], "en wat als SAVE later instapt?", "", "nl") is None
+
+
+@wired
+def test_the_8th_llm_turn_of_a_growing_conversation_costs_no_more_than_3x_the_first(
+    engine: Engine, fake: FakeOpenAI
+) -> None:
+    """Repeating a 2,000-character follow-up: what is sent to the model (both calls of a turn,
+    condensing and answering) stays within 3x the first turn's, counted in characters."""
+    from service.assistant import build_assistant
+
+    assistant = build_assistant(_llm_engine(engine, fake))
+    follow_up = ("en " + "regie gezinswerker buurtteam SAVE traject " * 60)[:2000]
+    fake.always(Reply(lambda body: body["messages"][-1]["content"][-1500:]))  # echoes, long
+    conversation = None
+    sent: list[int] = []
+    for _ in range(8):
+        before = len(fake.requests)
+        _, conversation = assistant.ask(follow_up, conversation)
+        sent.append(
+            sum(
+                len(m["content"]) for request in fake.requests[before:] for m in request["messages"]
+            )
+        )
+    assert sent[-1] <= 3 * sent[0], sent
