@@ -9,13 +9,14 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import bm25s
 import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_DUTCH
+
+from ingest.memo import ByteBoundedMemo, size_of_terms
 
 logger = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG to stderr
@@ -45,12 +46,16 @@ class DutchAnalyzer:
     def term_set(self, text: str) -> frozenset[str]:
         """The distinct terms of ``text``, remembered: answers look at the same passages and
         sentences question after question."""
-        return _term_set(self, text)
+        return TERM_SETS.get_or_compute(text, lambda: frozenset(self.tokens(text)))
 
 
-@lru_cache(maxsize=200_000)
-def _term_set(analyzer: DutchAnalyzer, text: str) -> frozenset[str]:
-    return frozenset(analyzer.tokens(text))
+# Shared by every analyzer (they all analyse alike). Bounded by bytes: a sentence's entry is
+# ~1 KB, so this holds the sentences of a large corpus, while a long question is one bounded
+# entry that can push out only its share.
+TERM_SET_BYTES = 64_000_000
+TERM_SETS: ByteBoundedMemo[str, frozenset[str]] = ByteBoundedMemo(
+    TERM_SET_BYTES, size_of_terms, max_entry_bytes=256_000
+)
 
 
 class LexicalIndex:

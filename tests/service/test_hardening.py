@@ -777,3 +777,32 @@ def test_the_faq_edit_history_stores_the_user_header_redacted(client: TestClient
     (item, *_) = store.history("hist", entry)
     assert "111222333" not in item.changed_by and "a@b.nl" not in item.changed_by
     assert "[BSN]" in item.changed_by
+
+
+class _WindowedEmbedder(HashingEmbedder):
+    """The fake embedder with a tokenizer (one token per word) and a 40-token window."""
+
+    window_tokens = 40
+
+    def token_count(self, text: str) -> int:
+        return len(text.split()) + 2
+
+
+def test_a_question_over_the_model_window_is_refused_before_any_work(
+    small_settings: Settings,
+) -> None:
+    engine = Engine.load(small_settings, embedder=_WindowedEmbedder())
+    with TestClient(create_app(small_settings, engine=engine)) as client:
+        long = "en " + " ".join(["regie"] * 60)
+        calls: list[str] = []
+        client.app.state.assistant.ask = lambda *a: calls.append("ask")  # type: ignore[attr-defined]
+        for path, field in (("/api/ask", "question"), ("/api/chat/stream", "question")):
+            response = client.post(path, json={field: long})
+            assert response.status_code == 422, response.text
+            assert "63 tokens long and the model reads at most 40" in response.json()["detail"]
+        searched = client.post("/api/search", json={"query": long})
+        assert searched.status_code == 422 and "'query'" in searched.json()["detail"]
+        assert calls == []
+        del client.app.state.assistant.ask  # type: ignore[attr-defined]
+        fits = client.post("/api/ask", json={"question": " ".join(["regie"] * 30)})
+        assert fits.status_code == 200
