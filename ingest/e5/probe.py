@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
 import platform
 import statistics
 import time
@@ -80,6 +81,7 @@ class Choice:
     flags: list[str] = field(default_factory=list)
     key: str = ""
     measured_at: str = ""
+    load_average: str = ""  # of the machine while measuring: a busy machine slows every engine
     skipped: dict[str, str] = field(default_factory=dict)  # engine -> why it was not tried
 
     def to_json(self) -> dict[str, Any]:
@@ -197,6 +199,8 @@ def probed_choice(bundle: Bundle, cache_dir: Path, *, again: bool = False) -> Ch
     choice.cpu, choice.flags = cpu_model(), sorted(flags & set(NOTABLE_FLAGS))
     choice.cpu_class, choice.key = cpu_class(flags), key
     choice.measured_at = time.strftime("%Y-%m-%d %H:%M %Z")
+    with contextlib.suppress(OSError):
+        choice.load_average = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     with contextlib.suppress(OSError):
         write_atomically(cache_dir / CHOICE_FILE, json.dumps(choice.to_json(), indent=2).encode())
         _drop_unused_graphs(cache_dir, {choice.query, choice.passage})
