@@ -259,13 +259,7 @@ def run(
     """
     from evals.goldset import SPLITS, select_split
     from evals.runner import merge, run_answers, run_retrieval, summarise_splits
-    from evals.thresholds import (
-        DEFAULT_THRESHOLDS,
-        ThresholdsError,
-        check,
-        load_thresholds,
-        skipped,
-    )
+    from evals.thresholds import DEFAULT_THRESHOLDS, ThresholdsError, load_thresholds
     from service.engine import Engine
     from vraagbaak.errors import VraagbaakError
 
@@ -329,11 +323,13 @@ def run(
         "answers_run": answers is not None,
         "questions": merge(retrieval, answers),
     }
+    gate = _gate(summary, gates, all_questions, target, thresholds)
+    result["gate"] = gate
     if report is not None:
         from evals.report import write_report
 
         html_path = write_report(result, report)
-        _err(f"Report: {html_path} (and report.md)")
+        _err(f"Report: {html_path} (and report.md, run.json)")
     if json_output:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
@@ -343,24 +339,61 @@ def run(
             f"split {split or 'all'}" + (f"; {profile}" if profile else "")
         )
         typer.echo(format_summary(summary))
-    if gates is None:
-        return
-    if not gates.get("min") and not gates.get("max"):
-        _err(f"No thresholds for corpus {target.name!r} in {thresholds}: nothing gated.")
-        return
-    part, part_name = _gated_part(summary, any(q.split == "test" for q in all_questions))
-    if part is None:
-        _err("Thresholds not checked: they apply to the test part, which this run left out.")
-        return
-    failures = check(part, gates)
-    for name in skipped(part, gates):
+    if gate["note"]:
+        _err(gate["note"])
+    for name in gate["skipped"]:
         _err(f"Threshold skipped (no value in this run): {name}")
-    if failures:
-        _err(f"Thresholds not met ({part_name}):")
-        for failure in failures:
+    if gate["failures"]:
+        _err(f"Thresholds not met ({gate['part']}):")
+        for failure in gate["failures"]:
             _err(f"  - {failure}")
         raise typer.Exit(1)
-    _err(f"All thresholds met ({part_name}).")
+    if gate["checked"]:
+        _err(f"All thresholds met ({gate['part']}).")
+
+
+def _gate(
+    summary: dict[str, Any],
+    gates: Any,
+    questions: list[Any],
+    target: _Target,
+    thresholds: Path | None,
+) -> dict[str, Any]:
+    """Which part the gates check, their verdicts and failures, or a note why none were
+    checked. JSON-ready, so the report and run.json carry the same verdicts."""
+    from evals.thresholds import check, skipped, verdicts
+
+    gate: dict[str, Any] = {
+        "thresholds": str(thresholds) if thresholds else None,
+        "corpus": target.name,
+        "part": None,
+        "split": None,  # the part checked: "test", or "all" for a set without a test part
+        "checked": False,
+        "verdicts": [],
+        "skipped": [],
+        "failures": [],
+        "note": "",
+    }
+    if gates is None:
+        return gate
+    if not gates.get("min") and not gates.get("max"):
+        gate["note"] = f"No thresholds for corpus {target.name!r} in {thresholds}: nothing gated."
+        return gate
+    part, part_name = _gated_part(summary, any(q.split == "test" for q in questions))
+    if part is None:
+        gate["note"] = (
+            "Thresholds not checked: they apply to the test part, which this run left out."
+        )
+        return gate
+    gate |= {
+        "part": part_name,
+        "split": "test" if part is not summary else "all",
+        "checked": True,
+        "verdicts": verdicts(part, gates),
+        "skipped": skipped(part, gates),
+        "failures": check(part, gates),
+    }
+    return gate
 
 
 def _check_documents(questions: list[Any], index: Any, target: _Target, settings: Any) -> None:

@@ -23,6 +23,7 @@ from evals.metrics import (
 logger = logging.getLogger(__name__)
 
 SNIPPET_CHARS = 200
+PASSAGE_CHARS = 600  # of a cited passage, for the report
 RETRIEVAL_METRICS = ("recall_at_1", "recall_at_5", "recall_at_10", "mrr_at_10", "ndcg_at_10")
 ANSWER_METRICS = (
     "citation_hit",
@@ -69,6 +70,7 @@ def _base(question: GoldQuestion) -> Record:
         "category": question.category,
         "style": question.style,
         "split": question.split,
+        "quotes": list(question.quotes),
     }
 
 
@@ -169,6 +171,7 @@ def run_answers(
                 "section": getattr(c, "section", None),
                 "page": c.page,
                 "quote": c.quote,
+                "text": str(getattr(c, "text", ""))[:PASSAGE_CHARS],
             }
             for c in citations
         ]
@@ -358,7 +361,17 @@ def merge(retrieval: Sequence[Record], answers: Sequence[Record] | None) -> list
 
 
 def _base_keys() -> set[str]:
-    return {"id", "question", "language", "answerable", "doc", "category", "style", "split"}
+    return {
+        "id",
+        "question",
+        "language",
+        "answerable",
+        "doc",
+        "category",
+        "style",
+        "split",
+        "quotes",
+    }
 
 
 def evaluate(

@@ -116,3 +116,20 @@ def skipped(summary: dict[str, Any], thresholds: Thresholds) -> list[str]:
         for name in bounds
         if name in metrics and metrics[name] is None
     ]
+
+
+def verdicts(summary: dict[str, Any], thresholds: Thresholds) -> list[dict[str, Any]]:
+    """One verdict per gate: ``{"metric", "value", "threshold", "kind", "pass"}``; ``pass`` is
+    None when the run has no value for the metric (answers not run, say)."""
+    metrics = _metrics(summary)
+    out = []
+    for kind in ("min", "max"):
+        for name, limit in thresholds.get(kind, {}).items():
+            value = metrics.get(name)
+            passed = None
+            if isinstance(value, int | float):
+                passed = value >= limit if kind == "min" else value <= limit
+            out.append(
+                {"metric": name, "value": value, "threshold": limit, "kind": kind, "pass": passed}
+            )
+    return out

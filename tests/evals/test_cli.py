@@ -219,3 +219,25 @@ def test_format_summary_without_splits_has_no_side_by_side() -> None:
     assert text.startswith("Questions: 4")
     assert "quoted sentences not statements  0 of 2" in text
     assert "answer length p50 (answered)" in text and "quotes per answer p50 (answered) 1" in text
+
+
+def test_report_writes_run_json_that_compare_reads(setup: dict[str, Any]) -> None:
+    report = setup["tmp"] / "rep"
+    result = runner.invoke(eval_app, ["run", "--corpus", "x", "--report", str(report)])
+    assert result.exit_code == 1  # the gate fails, the report is written all the same
+    run = json.loads((report / "run.json").read_text("utf-8"))
+    assert run["gate"]["split"] == "test" and run["gate"]["checked"] is True
+    assert run["gate"]["verdicts"][0] | {"value": None} == {
+        "metric": "recall_at_5",
+        "value": None,
+        "threshold": 0.5,
+        "kind": "min",
+        "pass": False,
+    }
+    page = (report / "report.html").read_text("utf-8")
+    assert "Recall@5 0.00 — drempel 0.50 — niet gehaald" in page
+    assert "getoetst op het testdeel" in page
+    path = str(report / "run.json")
+    result = runner.invoke(eval_app, ["compare", path, path])
+    assert result.exit_code == 0, result.output
+    assert "Both runs asked the same 4 questions." in result.stdout

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from evals.cli import eval_app
-from evals.compare import compare_runs, format_comparison, load_run
+from evals.compare import compare_runs, format_comparison, load_run, paired_bootstrap
 from evals.report import RECALL_PLOT, SCORE_PLOT, write_report
 from evals.runner import merge, run_answers, run_retrieval, summarise
 from tests.evals.test_metrics import QUESTIONS, FakeAnswerer, FakeRetriever
@@ -79,7 +79,9 @@ def test_question_changes() -> None:
     assert comparison.only_in_a == ["gone"]
     assert comparison.only_in_b == ["new"]
     text = format_comparison(comparison, "base", "cand")
-    assert "Better (4):" in text and "Worse (2):" in text and "Only in base: gone" in text
+    assert "Better questions (4):" in text and "Worse questions (2):" in text
+    assert "The runs asked different questions: 7 in both, 1 only in base, 1 only in cand" in text
+    assert "gone" not in text  # counts, not ids
     assert json.loads(json.dumps(comparison.to_json()))["worse"][0]["id"] in {"q2", "q7"}
 
 
@@ -121,3 +123,55 @@ def test_report_is_self_contained_and_escaped(tmp_path: Path) -> None:
     for plot in (RECALL_PLOT, SCORE_PLOT):
         assert (tmp_path / "rep" / plot).read_bytes().startswith(b"\x89PNG")
         assert f'src="{plot}"' in html
+
+
+def _runs_with_recall(hits_a: list[bool], hits_b: list[bool]) -> tuple[dict, dict]:
+    def make(hits: list[bool], latency: float) -> dict[str, Any]:
+        questions = [question(f"q{i}", 1 if hit else None) for i, hit in enumerate(hits)]
+        recall = sum(hits) / len(hits)
+        return run({"recall_at_5": recall, "answer_latency_p50_ms": latency}, *questions)
+
+    return make(hits_a, 100.0), make(hits_b, 109.0)
+
+
+def test_a_small_change_is_noise_a_large_one_is_real() -> None:
+    # one question of forty flips: within run-to-run noise
+    a, b = _runs_with_recall([True] * 30 + [False] * 10, [True] * 31 + [False] * 9)
+    comparison = compare_runs(a, b)
+    recall = next(d for d in comparison.deltas if d.name == "recall_at_5")
+    assert recall.paired_delta == pytest.approx(0.025)
+    assert recall.low is not None and recall.low <= 0 <= (recall.high or 0)
+    assert recall.real is False and recall.improved is None
+    # a 9% slower answer is noise too
+    latency = next(d for d in comparison.deltas if d.name == "answer_latency_p50_ms")
+    assert latency.improved is None
+    text = format_comparison(comparison)
+    assert "(noise)" in text and "Both runs asked the same 40 questions." in text
+    # ten questions flip the same way: real
+    a, b = _runs_with_recall([True] * 30 + [False] * 10, [True] * 40)
+    recall = next(d for d in compare_runs(a, b).deltas if d.name == "recall_at_5")
+    assert recall.real is True and recall.improved is True
+    assert recall.low is not None and recall.low > 0
+
+
+def test_latency_beyond_ten_percent_counts() -> None:
+    a = run({"answer_latency_p50_ms": 100.0})
+    b = run({"answer_latency_p50_ms": 112.0})
+    latency = compare_runs(a, b).deltas[0]
+    assert latency.real is True and latency.improved is False
+
+
+def test_paired_bootstrap() -> None:
+    assert paired_bootstrap([1, 0, 1], [1, 0, 1]) == (0.0, 0.0, 0.0)
+    observed, low, high = paired_bootstrap([0.0] * 20, [1.0] * 20, "sum")
+    assert observed == low == high == 20.0
+    # deterministic
+    assert paired_bootstrap([0, 1] * 10, [1, 1] * 10) == paired_bootstrap([0, 1] * 10, [1, 1] * 10)
+    with pytest.raises(ValueError):
+        paired_bootstrap([], [])
+
+
+def test_load_run_accepts_json_output_with_text_before_it(tmp_path: Path) -> None:
+    path = tmp_path / "out.txt"
+    path.write_text("Report: somewhere\n" + json.dumps(_real_run()))
+    assert load_run(path)["summary"]["counts"]["questions"] == 4

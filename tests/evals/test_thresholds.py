@@ -119,3 +119,25 @@ def test_bad_files(tmp_path: Path) -> None:
     bad.write_text("[min\n")
     with pytest.raises(ThresholdsError):
         load_thresholds(bad)
+
+
+def test_verdicts() -> None:
+    from evals.thresholds import verdicts
+
+    gates = {
+        "min": {"recall_at_5": 0.88, "citation_hit": 0.85},
+        "max": {"false_refusal_rate": 0.08},
+    }
+    result = verdicts(summary(recall_at_5=0.91, citation_hit=None), gates)
+    assert result == [
+        {"metric": "recall_at_5", "value": 0.91, "threshold": 0.88, "kind": "min", "pass": True},
+        {"metric": "citation_hit", "value": None, "threshold": 0.85, "kind": "min", "pass": None},
+        {
+            "metric": "false_refusal_rate",
+            "value": 0.05,
+            "threshold": 0.08,
+            "kind": "max",
+            "pass": True,
+        },
+    ]
+    assert verdicts(summary(false_refusal_rate=0.09), gates)[2]["pass"] is False
