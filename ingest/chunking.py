@@ -28,6 +28,15 @@ _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
 _NEXT_SENTENCE_START = re.compile(r"\s+[\"'“‘(\[]?[A-Z0-9À-ÖØ-Þ]")
 _WORD_BEFORE = re.compile(r"(\S+)$")
 _ENUMERATOR = re.compile(r"\(?[0-9]{1,3}(?:\.[0-9]{1,3})*[.)]|\(?[a-zA-Z][.)]")
+# An item of a list of definitions: "1. bedrijf: …", "a. melding: …", "- RVV 1990: …" (a term
+# of at most six words, a colon, its meaning).
+_DEFINITION_ITEM = re.compile(
+    r"(?:(?:\d{1,3}|[a-z])[.)]\s+|[-–•]\s+|\([a-z0-9]{1,3}\)\s+)"
+    r"[^\W\d_][^\s:;.!?]*(?:\s+[^\s:;.!?]+){0,5}:\s+\S"
+)
+# Sub-items of a numbered or bulleted definition: "a. …", "(ii) …", "1° …".
+_SUB_ITEM = re.compile(r"(?:[a-z]{1,2}[.)]|\([a-z0-9]{1,3}\)|[0-9]{1,2}°)\s")
+_MIN_DEFINITIONS = 3  # items of that form in one section make it a list of definitions
 # A section whose text (after its heading line) is shorter than this joins the next section.
 _TINY_SECTION_CHARS = 20
 
@@ -94,14 +103,52 @@ def chunk_document(
         raise ValueError("max_chars must be positive")
     chunks: list[Chunk] = []
     for section_path, start, end in _section_ranges(clean.text, sections):
-        units = [
-            piece
-            for s, e in split_sentences(clean.text[start:end])
-            for piece in _fit(clean.text, start + s, start + e, max_chars)
-        ]
+        spans = [(start + s, start + e) for s, e in split_sentences(clean.text[start:end])]
+        spans = _definitions_whole(clean.text, start, end, spans, max_chars)
+        units = [piece for s, e in spans for piece in _fit(clean.text, s, e, max_chars)]
         for group in _pack(units, max_chars, overlap_sentences):
             chunks.append(_make_chunk(doc_id, len(chunks), clean, section_path, group))
     return chunks
+
+
+def _definitions_whole(
+    text: str, start: int, end: int, spans: list[tuple[int, int]], max_chars: int
+) -> list[tuple[int, int]]:
+    """In a list of definitions ("a. term: meaning", "- term: meaning") each item is one unit.
+
+    An item's sentences and its sub-items ("a. …", "b. …" on the lines right under it) are
+    merged, so a definition is quoted and retrieved whole, with its term, as far as it fits.
+    """
+    lines: list[tuple[int, int, str]] = []
+    position = start
+    for line in text[start:end].split("\n"):
+        lines.append((position, position + len(line), line.strip()))
+        position += len(line) + 1
+    items = [n for n, (_, _, line) in enumerate(lines) if _DEFINITION_ITEM.match(line)]
+    if len(items) < _MIN_DEFINITIONS:
+        return spans
+    groups: list[tuple[int, int]] = []
+    for n in items:
+        last = n
+        lettered = bool(_SUB_ITEM.match(lines[n][2]))  # its siblings look like sub-items
+        while (
+            not lettered
+            and last + 1 < len(lines)
+            and lines[last + 1][2]
+            and not _DEFINITION_ITEM.match(lines[last + 1][2])
+            and _SUB_ITEM.match(lines[last + 1][2])
+        ):
+            last += 1
+        if lines[last][1] - lines[n][0] <= max_chars:
+            groups.append((lines[n][0], lines[last][1]))
+    merged: list[tuple[int, int]] = []
+    for span in spans:
+        group = next((g for g in groups if g[0] <= span[0] < g[1]), None)
+        if group and merged and group[0] <= merged[-1][0] < group[1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], span[1]))
+        else:
+            merged.append(span)
+    return merged
 
 
 def _section_ranges(text: str, sections: Sequence[Section]) -> Iterator[tuple[str, int, int]]:

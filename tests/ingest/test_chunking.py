@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 
 from ingest.chunking import chunk_document, split_sentences
 from ingest.cleaning import CleanText, clean_pages
+from ingest.loaders import load_document
 from ingest.model import Chunk, PageText, Section
 from ingest.structure import find_sections
+from tests.conftest import REAL_PDF
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
@@ -295,3 +297,70 @@ def test_property_sentences_cover_the_text(text: str) -> None:
         covered[start:end] = b"\x01" * (end - start)
         previous_end = end
     assert all(covered[i] for i, char in enumerate(text) if not char.isspace())
+
+
+DEFINITIONS = "\n".join(
+    [
+        "Artikel 1",
+        "In deze regeling wordt verstaan onder:",
+        "1. bedrijf: natuurlijke persoon of rechtspersoon die",
+        "a. gevestigd is in een vergunningsector, of",
+        "b. behoort tot de vrije beroepen.",
+        "2. deelautoplaats: parkeerplaats voor een deelauto. Hierin geen onderscheid.",
+        "3. houder: degene op wiens naam het kenteken staat;",
+        "4. RVV 1990: Reglement verkeersregels en verkeerstekens 1990.",
+    ]
+)
+
+
+def test_each_definition_is_one_unit_with_its_term() -> None:
+    clean = CleanText(DEFINITIONS)
+    [chunk] = chunk_document("d", clean, [section(DEFINITIONS, "Artikel 1")], max_chars=900)
+
+    assert chunk.sentence_texts()[2:] == [
+        "1. bedrijf: natuurlijke persoon of rechtspersoon die\n"
+        "a. gevestigd is in een vergunningsector, of\nb. behoort tot de vrije beroepen.",
+        "2. deelautoplaats: parkeerplaats voor een deelauto. Hierin geen onderscheid.",
+        "3. houder: degene op wiens naam het kenteken staat;",
+        "4. RVV 1990: Reglement verkeersregels en verkeerstekens 1990.",
+    ]
+
+
+def test_a_definition_longer_than_a_passage_is_still_split() -> None:
+    clean = CleanText(DEFINITIONS)
+    chunks = chunk_document("d", clean, [section(DEFINITIONS, "Artikel 1")], max_chars=70)
+
+    assert_chunks_are_sound(clean, chunks, 70)
+    assert "2. deelautoplaats: parkeerplaats voor een deelauto." in {
+        s for c in chunks for s in c.sentence_texts()
+    }
+
+
+def test_bulleted_points_with_a_colon_are_not_glued_together() -> None:
+    text = "\n".join(
+        [
+            "Uitgangspunten",
+            "- Eenvoud: de inhoud is leidend. Niet het systeem.",
+            "- Nabijheid: zorg in de buurt.",
+            "- Veiligheid van kinderen is de ondergrens.",
+            "- Samen: met het netwerk.",
+        ]
+    )
+    [chunk] = chunk_document("d", CleanText(text), [section(text, "Uitgangspunten")])
+
+    assert "- Veiligheid van kinderen is de ondergrens." in chunk.sentence_texts()
+    assert "- Eenvoud: de inhoud is leidend. Niet het systeem." in chunk.sentence_texts()
+
+
+def test_real_pdf_definition_is_a_sentence_of_its_own_on_its_page() -> None:
+    clean = clean_pages(load_document(REAL_PDF).pages)
+    chunks = chunk_document("heerlen", clean, find_sections(clean.text))
+    definition = "6. deelautoplaats: parkeerplaats aangewezen voor het parkeren van een deelauto."
+
+    holding = [c for c in chunks if definition in c.sentence_texts()]
+    assert holding
+    for chunk in holding:
+        assert chunk.section.endswith("Artikel 1")
+        assert chunk.page is not None and chunk.page_end is not None
+        assert chunk.page <= 2 <= chunk.page_end
+        assert "Datum" not in chunk.text and "Registratienummer" not in chunk.text
