@@ -23,7 +23,13 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 QUESTION = "wie heeft de regie als SAVE betrokken is?"
+FOLLOW_UP = "en wat als SAVE later instapt?"
+ENGLISH_QUESTION = "Who holds the lead when SAVE is involved?"
 REFUSED_QUESTION = "Wat is de hoofdstad van Australië?"
+# A FAQ entry a trainer approved, citing one sentence of the reports (found by its words).
+CURATED_QUESTION = "Wanneer is SAVE de regiehouder?"
+CURATED_ANSWER = "SAVE is de regiehouder als SAVE al bij de start van het traject betrokken is [1]."
+CURATED_QUOTE_WORDS = ("SAVE MN was regiehouder", "bij aanvang")
 
 
 def prepare_data(source: Path | None, target: Path) -> None:
@@ -33,6 +39,29 @@ def prepare_data(source: Path | None, target: Path) -> None:
     if source is not None and (source / "index" / "current").exists():
         shutil.copytree(source / "index", target / "index", symlinks=True)
     ingest([ROOT / "corpus"], target / "index", load_embedder("e5-small-q4"))
+    add_curated_answer(target)
+
+
+def add_curated_answer(data_dir: Path) -> None:
+    """One approved FAQ entry, so a screenshot shows a trainer's checked answer."""
+    from ingest.embedders import load_embedder
+    from ingest.index import load_index
+    from service.faq.drafting import approve, make_citation
+    from service.faq.store import FaqStore, NewEntry
+
+    index = load_index(data_dir / "index", load_embedder("e5-small-q4").name)
+    chunk, quote = next(
+        (chunk, text)
+        for chunk in index.chunks
+        for start, end in chunk.sentences
+        if all(w in (text := chunk.text[start:end]) for w in CURATED_QUOTE_WORDS)
+    )
+    store = FaqStore(data_dir / "faq.sqlite")
+    store.create_set("regie", language="nl")
+    citation = make_citation(index, chunk.id, quote)
+    entry = store.add_entry("regie", NewEntry(CURATED_QUESTION, CURATED_ANSWER, (citation,)))
+    approve(store, "regie", entry.id, "trainer", index)
+    store.close()
 
 
 def serve(data_dir: Path):  # type: ignore[no-untyped-def]
@@ -63,16 +92,18 @@ def ask(page, question: str):  # type: ignore[no-untyped-def]
     return answer
 
 
-def shoot(browser, url: str, width: int, height: int, question: str, out: Path,  # type: ignore[no-untyped-def]
-          open_first: str) -> None:
+def shoot(browser, url: str, width: int, height: int, questions: tuple[str, ...], out: Path,  # type: ignore[no-untyped-def]
+          open_first: str | None) -> None:
     context = browser.new_context(viewport={"width": width, "height": height},
                                   device_scale_factor=1 if width > 600 else 2)
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(url)
-    answer = ask(page, question)
-    answer.locator(open_first).first.click()
-    page.locator("vraagbaak-chat .viewer .context").wait_for(state="visible")
+    for question in questions:
+        answer = ask(page, question)
+    if open_first and answer.locator(open_first).count():
+        answer.locator(open_first).first.click()
+        page.locator("vraagbaak-chat .viewer .context").wait_for(state="visible")
     page.wait_for_timeout(300)
     page.screenshot(path=str(out))
     print(f"wrote {out.relative_to(ROOT)}")  # noqa: T201
@@ -94,12 +125,20 @@ def main() -> None:
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                shoot(browser, api + "/", 1280, 800, QUESTION,
+                shoot(browser, api + "/", 1280, 800, (QUESTION, FOLLOW_UP),
                       DOCS / "screenshot-desktop.png", "button.cite")
-                shoot(browser, api + "/", 375, 740, QUESTION,
+                shoot(browser, api + "/", 375, 740, (QUESTION,),
                       DOCS / "screenshot-phone.png", "button.cite")
-                shoot(browser, api + "/", 1280, 800, REFUSED_QUESTION,
+                shoot(browser, api + "/", 1280, 800, (REFUSED_QUESTION,),
                       DOCS / "screenshot-refusal.png", ".related button.source")
+                shoot(browser, api + "/", 1280, 800, (ENGLISH_QUESTION,),
+                      DOCS / "screenshot-english.png", "button.cite")
+                shoot(browser, api + "/", 375, 740, (ENGLISH_QUESTION,),
+                      DOCS / "screenshot-english-phone.png", None)
+                shoot(browser, api + "/", 1280, 800, (CURATED_QUESTION,),
+                      DOCS / "screenshot-curated.png", "button.cite")
+                shoot(browser, api + "/", 375, 740, (CURATED_QUESTION,),
+                      DOCS / "screenshot-curated-phone.png", None)
                 browser.close()
         finally:
             server.should_exit = True
