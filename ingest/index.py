@@ -43,6 +43,7 @@ FORMAT_VERSION = 2
 HEADINGS_VERSION = 3
 CURRENT = "current"
 SENTENCE_INDEX = "sentences.faiss"  # only in builds with more sentences than exact_max_vectors
+PROFILE_FILE = "profile.json"  # what search and answers were fitted with (service/profile.py)
 BUILDS = "builds"
 KEEP_BUILDS = 2  # the current one and the one before, for a server still reading it
 
@@ -157,8 +158,10 @@ def write_index(
     sentence_vectors: np.ndarray,
     sentence_owner: np.ndarray,
     lexical: LexicalIndex,
+    profile: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write a complete build aside, then make it current in one atomic rename."""
+    """Write a complete build aside, then make it current in one atomic rename; ``profile``
+    (the JSON form of the corpus profile in use) is written beside the manifest."""
     manifest.versions = _package_versions()
     builds = index_dir / BUILDS
     builds.mkdir(parents=True, exist_ok=True)
@@ -215,6 +218,9 @@ def _write_build(
         faiss.write_index(sentence_index, str(staging / SENTENCE_INDEX))
     (staging / "bm25").mkdir()
     lexical.save(staging / "bm25")
+    if profile is not None:
+        text = json.dumps(profile, ensure_ascii=False, indent=2)
+        (staging / PROFILE_FILE).write_text(text, "utf-8")
     # The manifest is written last: a build without one is incomplete by definition.
     (staging / "manifest.json").write_text(json.dumps(manifest.to_json(), indent=2), "utf-8")
     _fsync_tree(staging)
@@ -336,6 +342,19 @@ def current_build(index_dir: Path) -> Path | None:
     if not link.exists():
         return None
     return link.resolve()
+
+
+def read_profile(index_dir: Path) -> dict[str, Any] | None:
+    """The current build's profile as written (None: no build, or one from before profiles)."""
+    build = current_build(index_dir)
+    if build is None or not (build / PROFILE_FILE).exists():
+        return None
+    try:
+        data: dict[str, Any] = json.loads((build / PROFILE_FILE).read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        logger.warning("Ignoring the profile of %s: %s", build, exc)
+        return None
+    return data
 
 
 def read_manifest(index_dir: Path) -> Manifest | None:

@@ -21,6 +21,8 @@ def summary(**metrics: float | None) -> dict[str, object]:
         "fact_coverage": 0.75,
         "refusal_rate_unanswerable": 0.9,
         "false_refusal_rate": 0.05,
+        "bad_quotes": 0,
+        "answer_chars_p50": 300,
     }
     return {"metrics": base | metrics}
 
@@ -34,7 +36,7 @@ ISSUE_TARGETS = {
         "refusal_rate_unanswerable": 0.80,
         "fact_coverage": 0.70,
     },
-    "max": {"false_refusal_rate": 0.08},
+    "max": {"false_refusal_rate": 0.08, "bad_quotes": 0, "answer_chars_p50": 350},
 }
 
 
@@ -47,6 +49,7 @@ def test_ci_floors_gate_every_targeted_metric_of_both_corpora() -> None:
         assert floors["max"].keys() >= targets["max"].keys(), corpus
         # a floor may sit above its target once the target is passed: it then guards the gain
         assert all(0 <= v <= 1 for v in floors["min"].values()), corpus
+        assert all(0 <= floors["max"][k] <= 1 for k in floors["max"] if "rate" in k), corpus
 
 
 def test_shipped_targets() -> None:
