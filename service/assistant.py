@@ -243,7 +243,7 @@ def build_assistant(engine: Engine) -> Assistant:
         )
     return Assistant(
         engine,
-        answer_config=AnswerConfig.from_settings(settings),
+        answer_config=AnswerConfig.from_settings(settings, engine.profile.answer),
         before=before,
         condenser=condenser,
     )

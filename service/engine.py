@@ -19,7 +19,7 @@ from ingest.embedders import (
     load_embedder,
 )
 from ingest.index import Index, current_build, load_index
-from service.glossary import Glossary
+from service.profile import Profile, load_profile
 from service.retrieval import HybridRetriever, RetrievalConfig
 from vraagbaak.settings import Settings
 
@@ -53,20 +53,25 @@ class Engine:
     ) -> Engine:
         embedder = embedder or load_embedder(settings.embedder, settings.cache_dir)
         index = load_index(settings.index_dir, embedder.name)
-        glossary = Glossary.load(Path(settings.corpus_dir))
-        retriever = HybridRetriever(index, embedder, glossary, config)
+        retriever = _retriever(index, embedder, Path(settings.corpus_dir), config)
         logger.info(
-            "Loaded index %s: %d documents, %d passages, embedder %s",
+            "Loaded index %s: %d documents, %d passages, embedder %s, %s",
             index.build_id,
             len(index.documents),
             len(index.chunks),
             embedder.name,
+            retriever.profile.summary() if retriever.profile else "",
         )
         return cls(settings, embedder, retriever)
 
     @property
     def index(self) -> Index:
         return self.retriever.index
+
+    @property
+    def profile(self) -> Profile:
+        """The corpus profile the current build was made (or calibrated) with."""
+        return self.retriever.profile or Profile.default()
 
     def refresh(self) -> bool:
         """Swap in a newer index build if one became current; True when it did."""
@@ -77,8 +82,17 @@ class Engine:
             if build == self.index.path:
                 return False
             index = load_index(self.settings.index_dir, self.embedder.name)
-            self.retriever = HybridRetriever(
-                index, self.embedder, self.retriever.glossary, self.retriever.config
-            )
+            self.retriever = _retriever(index, self.embedder, Path(self.settings.corpus_dir))
         logger.info("Switched to index build %s", index.build_id)
         return True
+
+
+def _retriever(
+    index: Index, embedder: Embedder, corpus_dir: Path, config: RetrievalConfig | None = None
+) -> HybridRetriever:
+    """The retriever over ``index`` with the profile of its build (``config``: an experiment's
+    fusion settings instead of the profile's)."""
+    profile = load_profile(index.path, corpus_dir)
+    return HybridRetriever(
+        index, embedder, profile.glossary, config or profile.retrieval, profile=profile
+    )

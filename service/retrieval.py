@@ -15,7 +15,7 @@ import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import faiss
 import numpy as np
@@ -31,6 +31,9 @@ from ingest.language import detect_language
 from ingest.model import Chunk, DocumentInfo
 from service.glossary import Glossary
 
+if TYPE_CHECKING:
+    from service.profile import Profile
+
 logger = logging.getLogger(__name__)
 
 
@@ -43,7 +46,8 @@ class FusionWeights:
 
 @dataclass(frozen=True)
 class RetrievalConfig:
-    """Fusion settings; the values are the ones the evaluation chose (evals/EXPERIMENTS.md).
+    """Fusion settings. What a deployment uses comes from its corpus profile (service/profile.py,
+    the default in service/profiles/default.json); these defaults equal the default profile's.
 
     Weights depend on the question's language: Dutch questions share the documents' words, so
     BM25 leads; English ones reach the Dutch text mainly through the multilingual vectors.
@@ -129,11 +133,13 @@ class HybridRetriever:
         glossary: Glossary | None = None,
         config: RetrievalConfig | None = None,
         query_cache_size: int = 1024,
+        profile: Profile | None = None,
     ) -> None:
         self.index = index
         self.embedder = embedder
         self.glossary = glossary or Glossary({})
         self.config = config or RetrievalConfig()
+        self.profile = profile  # what the answerer takes its settings from (None: the default)
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = query_cache_size
         self._lock = threading.Lock()

@@ -57,15 +57,18 @@ def ingest(
     """Index documents (PDF, Word, text, Markdown); only what changed is processed again."""
     from ingest.pipeline import ingest as run_ingest
     from service.engine import open_embedder
+    from service.profile import profile_for_ingest
 
     settings = settings_from(corpus, data_dir, embedder)
+    sources = paths or [settings.corpus_dir]
     try:
         report = run_ingest(
-            paths or [settings.corpus_dir],
+            sources,
             settings.index_dir,
             open_embedder(settings),
             rebuild=rebuild,
             show_progress=not json_output and sys.stderr.isatty(),
+            profile=profile_for_ingest(settings.index_dir, list(sources)).to_data(),
         )
     except VraagbaakError as exc:
         raise fail(str(exc)) from exc
@@ -193,12 +196,14 @@ def docs(
     from dataclasses import asdict
 
     from ingest.index import load_index
+    from service.profile import load_profile
 
     settings = settings_from(corpus, data_dir)
     try:
         index = load_index(settings.index_dir)
     except VraagbaakError as exc:
         raise fail(str(exc)) from exc
+    profile = load_profile(index.path, Path(settings.corpus_dir))
     counts: dict[str, int] = {}
     for chunk in index.chunks:
         counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
@@ -210,6 +215,7 @@ def docs(
         f"{len(rows)} documents, {len(index.chunks)} passages, embedder "
         f"{index.manifest.embedder} ({index.path})"
     )
+    out(f"Profile: {profile.summary()}")
     for row in rows:
         meta = ", ".join(str(v) for v in (row["author"], row["year"], row["language"]) if v)
         pages = f", {row['pages']} pages" if row["pages"] else ""
@@ -217,6 +223,33 @@ def docs(
             f"- {row['doc_id']}: {row['title']} ({meta}{pages}) — {row['passages']} passages, "
             f"{row['source']}"
         )
+
+
+@app.command()
+def calibrate(
+    gold: Annotated[
+        Path | None, typer.Option("--gold", help="Gold set JSONL (default: the bundled one)")
+    ] = None,
+    max_false: Annotated[
+        float, typer.Option(help="Share of the answerable dev questions that may be refused")
+    ] = 0.05,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Fit and show; write nothing")] = False,
+    corpus: CorpusOption = None,
+    data_dir: DataOption = None,
+) -> None:
+    """Refit the index's profile (refusal model and threshold) on a gold set's dev part."""
+    from evals.calibration import calibrate as run_calibration
+    from evals.calibration import report
+    from evals.goldset import DEFAULT_SET, GoldSetError
+
+    settings = settings_from(corpus, data_dir)
+    try:
+        result = run_calibration(
+            settings, gold or DEFAULT_SET, max_false=max_false, write=not dry_run
+        )
+    except (VraagbaakError, GoldSetError, ValueError) as exc:
+        raise fail(str(exc)) from exc
+    out(report(result))
 
 
 @app.command()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -17,36 +17,26 @@ import numpy as np
 from ingest.index import Index
 from ingest.language import detect_language
 from ingest.lexical import DutchAnalyzer
+from service.answering.asked import after_section_number, answers_type, asked_type, gives_number
 from service.answering.messages import not_found
 from service.answering.model import Answer, Citation, Language
-from service.answering.refusal import Evidence, RefusalModel, gather_evidence, question_terms
+from service.answering.refusal import (
+    Evidence,
+    Quote,
+    RefusalModel,
+    gather_evidence,
+    question_terms,
+)
 from service.retrieval import HybridRetriever, QueryScores, SearchHit
 from vraagbaak.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-# A question asking for a quantity, and what gives one: a number (not a leading section number
-# such as "1.1.", not a year, not part of a name such as "U-2B") or a number word.
-_QUANTITY_QUESTION = re.compile(
-    r"\b(hoeveel|hoe groot|hoe vaak|welk percentage|welk cijfer|how many|how much|how often|"
-    r"how large|how big|what percentage|what share)\b",
-    re.IGNORECASE,
-)
 # A line that labels rather than says: a heading of the passage's section path (the citation
 # shows that already) or a figure or table caption.
 _CAPTION = re.compile(r"(figuur|tabel|bijlage|figure|table|appendix)\s+\d+\b", re.IGNORECASE)
 _TERMINAL = re.compile(r"[.!?:;…]['’”\")]*$")
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_SECTION_NUMBER = re.compile(r"\s*(?:\d{1,2}(?:\.\d{1,2})*\.|\d{1,2}(?:\.\d{1,2})+)\s")
-_NUMBER = re.compile(
-    r"(?<![\w-])\d+(?:[.,]\d+)*(?![\w-])"
-    r"|\b(één|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|"
-    r"vijftien|zestien|zeventien|achttien|negentien|twintig|dertig|veertig|vijftig|honderd|"
-    r"duizend|kwart|helft|meerderheid|one|two|three|four|five|six|seven|eight|nine|ten|"
-    r"eleven|twelve|twenty|hundred|thousand|quarter|majority)\b",
-    re.IGNORECASE,
-)
 # Sentences prepared ahead of the questions: the whole of a usual corpus, a bounded share
 # (≈ 3 KB each) of a very large one, whose other sentences are prepared when first quoted.
 PREPARED_SENTENCES = 20_000
@@ -55,6 +45,9 @@ _WARNED: set[str] = set()  # embedders already told that the refusal model doesn
 
 @dataclass(frozen=True)
 class AnswerConfig:
+    """Answer settings. A deployment's come from its corpus profile (service/profile.py); these
+    defaults equal the default profile's."""
+
     passages: int = 8  # top passages whose sentences compete
     max_sentences: int = 5
     max_chars: int = 600  # quotes after the first are added only while the answer fits
@@ -72,9 +65,12 @@ class AnswerConfig:
     related: int = 3
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> AnswerConfig:
-        """The defaults, with the refusal threshold a deployment may override."""
-        return cls(refusal_threshold=settings.refusal_threshold)
+    def from_settings(cls, settings: Settings, base: AnswerConfig | None = None) -> AnswerConfig:
+        """``base`` (a profile's settings; else the defaults), with the refusal threshold a
+        deployment may override."""
+        if settings.refusal_threshold is None:
+            return base or cls()
+        return replace(base or cls(), refusal_threshold=settings.refusal_threshold)
 
 
 @dataclass(frozen=True)
@@ -111,14 +107,15 @@ class ExtractiveAnswerer:
         refusal: RefusalModel | None = None,
     ) -> None:
         self.retriever = retriever
-        self.config = config or AnswerConfig()
-        self.refusal = refusal or RefusalModel.bundled()
+        profile = retriever.profile
+        self.config = config or (profile.answer if profile else AnswerConfig())
+        self.refusal = refusal or (profile.refusal if profile else RefusalModel.bundled())
         self._calibrated = self.refusal.embedder == retriever.embedder.name
         if not self._calibrated and retriever.embedder.name not in _WARNED:
             _WARNED.add(retriever.embedder.name)
             logger.warning(
                 "The refusal model was calibrated for %s, not %s: refusing only when nothing "
-                "matches. Run `python -m evals.calibration` to calibrate it for this embedder.",
+                "matches. Run `vraagbaak calibrate` to calibrate it for this embedder.",
                 self.refusal.embedder,
                 retriever.embedder.name,
             )
@@ -165,13 +162,27 @@ class ExtractiveAnswerer:
         candidates = self._candidates(question, hits, scores, fused)
         chosen = self._select(candidates) if candidates else []
         lexical = retriever.index.lexical
+        quotes = [
+            Quote(
+                c.quote,
+                c.semantic,
+                _context(c.hit),
+                c.hit.document.language == scores.language,
+            )
+            for c in chosen
+        ]
+        rank = None
+        if chosen:
+            row = retriever.index.chunk_row[chosen[0].hit.chunk.id]
+            if scores.lexical[row] > 0:
+                rank = int((scores.lexical > scores.lexical[row]).sum()) + 1
         evidence = gather_evidence(
             question,
-            question_terms(question, scores.language, lexical, retriever.glossary),
+            question_terms(question, scores.language, lexical),
             scores,
-            hits[0].chunk.text if hits else "",
-            [(c.quote, c.semantic, c.hit.chunk.text) for c in chosen],
+            quotes,
             lexical,
+            rank,
         )
         return Draft(scores, hits, candidates, chosen, evidence)
 
@@ -190,11 +201,12 @@ class ExtractiveAnswerer:
         index = self.retriever.index
         analyzer = index.lexical.analyzer
         query_terms = analyzer.term_set(scores.expanded or question)
-        quantity = bool(_QUANTITY_QUESTION.search(question))
+        kind = asked_type(question)
         top = float(fused.max()) if len(fused) else 1.0
         config = self.config
         candidates = []
         for hit in hits:
+            same_language = hit.document.language == scores.language
             row = index.chunk_row[hit.chunk.id]
             passage = float(fused[row]) / top if top > 0 else 0.0
             sentence_rows = index.sentence_rows_of(row)
@@ -214,7 +226,9 @@ class ExtractiveAnswerer:
                 )
                 if facts.asks:
                     score -= config.question_penalty
-                elif quantity and facts.number:
+                elif kind is not None and answers_type(
+                    question, hit.chunk.text[start:end], hit.chunk.section, same_language
+                ):
                     score += config.number_bonus
                 candidates.append(_Candidate(hit, n, start, end, cosine, lexical, score))
         candidates.sort(key=lambda c: c.score, reverse=True)
@@ -308,7 +322,7 @@ def _headings(section: str) -> frozenset[str]:
 
 def _label_key(text: str) -> str:
     """A heading's words without its number: "3.2. Rolverdeling" → "rolverdeling"."""
-    return " ".join(_WORD.findall(_after_section_number(f"{text.strip()} ").lower()))
+    return " ".join(_WORD.findall(after_section_number(f"{text.strip()} ").lower()))
 
 
 def _is_label(sentence: str, headings: frozenset[str]) -> bool:
@@ -318,13 +332,13 @@ def _is_label(sentence: str, headings: frozenset[str]) -> bool:
     return _label_key(text) in headings or bool(_CAPTION.match(text))
 
 
-def _after_section_number(text: str) -> str:
-    match = _SECTION_NUMBER.match(text)
-    return text[match.end() if match else 0 :]
+_gives_number = gives_number  # what the tests call it
 
 
-def _gives_number(sentence: str) -> bool:
-    return bool(_NUMBER.search(_YEAR.sub(" ", _after_section_number(sentence))))
+def _context(hit: SearchHit) -> str:
+    """A quote's passage with what names it: title, author, section path."""
+    document = hit.document
+    return f"{document.title}\n{document.author or ''}\n{hit.chunk.section}\n{hit.chunk.text}"
 
 
 def _citation(n: int, hit: SearchHit, start: int, end: int, score: float | None = None) -> Citation:

@@ -1,0 +1,51 @@
+"""What a question asks for, and whether a sentence gives it."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.answering.asked import asked_type, gives
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Hoeveel gezinnen bereikten de buurtteams?", "quantity"),
+        ("How long does a JIM trajectory last?", "quantity"),
+        ("Wat kost een parkeervergunning?", "amount"),
+        ("How much does a permit cost?", "amount"),
+        ("Welk percentage van de jongeren koos een mentor?", "percentage"),
+        ("In welk jaar trad de wet in werking?", "date"),
+        ("What is the phone number of the helpdesk?", "contact"),
+        ("Welk artikel regelt de meldcode?", "article"),
+        ("Wat is een deelautoplaats?", "definition"),
+        ("What does JIM stand for?", "definition"),
+        ("Waarom kozen gezinnen een mentor?", "reason"),
+        ("Wie heeft de regie als SAVE betrokken is?", "actor"),
+        ("Wat is de rol van de gezinswerker bij de start van het traject?", None),
+    ],
+)
+def test_asked_type(question: str, kind: str | None) -> None:
+    assert asked_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "sentence", "context", "given"),
+    [
+        ("quantity", "Zij ondersteunden 4.210 gezinnen.", "", True),
+        ("quantity", "Zij ondersteunden veel gezinnen.", "", False),
+        ("amount", "Een vergunning kost € 45 per jaar.", "", True),
+        ("percentage", "Van de jongeren koos 53 % een mentor.", "", True),
+        ("percentage", "De helft van de jongeren koos een mentor.", "", True),
+        ("date", "De wet trad op 1 januari 2015 in werking.", "", True),
+        ("date", "De wet trad later in werking.", "", False),
+        ("contact", "Bel 030 - 123 45 67 voor een afspraak.", "", True),
+        ("contact", "Neem contact op met het buurtteam.", "", False),
+        ("article", "De meldcode geldt voor iedereen.", "Hoofdstuk 2 > Artikel 3", True),
+        ("article", "De meldcode geldt voor alle beroepskrachten.", "Hoofdstuk 2", False),
+        ("definition", "Een deelautoplaats is een parkeerplaats voor deelauto's.", "", True),
+        (None, "Wat dan ook.", "", True),
+    ],
+)
+def test_gives(kind: str | None, sentence: str, context: str, given: bool) -> None:
+    assert gives(kind, sentence, context) is given
