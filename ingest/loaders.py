@@ -25,6 +25,7 @@ from ingest.markdown import render_markdown
 from ingest.model import PageText, RawDocument
 from ingest.ocr import INSTALL_COMMAND as OCR_INSTALL_COMMAND
 from ingest.ocr import fill_textless_pages, ocr_available
+from ingest.structure import FUNCTION_WORDS
 from vraagbaak.errors import DocumentLoadError
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,9 @@ logger = logging.getLogger(__name__)
 SUPPORTED_SUFFIXES = frozenset({".pdf", ".txt", ".md", ".docx"})
 
 _UTF8_BOM = b"\xef\xbb\xbf"
+_BREAK_KEEPING_END = ".!?:;…"
+_CLOSING_PUNCTUATION = ".,;:!?)]…"
+_LIST_ITEM = re.compile(r"(?:[-–•*▪◦]|\d{1,3}[.)]|[a-z][.)]|\(\w{1,3}\))\s")
 # Fewer extractable characters than this per page (on average) means the PDF is a scan.
 _MIN_CHARS_PER_PAGE = 10
 
@@ -204,9 +208,41 @@ def _docx_blocks(document: DocxDocument) -> Iterator[str]:
     for block in document.iter_inner_content():
         if isinstance(block, Paragraph):
             if block.text.strip():
-                yield block.text
+                yield join_soft_breaks(block.text)
         elif isinstance(block, Table):
             yield from _table_rows(block)
+
+
+def join_soft_breaks(paragraph: str) -> str:
+    """Join the lines of a paragraph that a soft line break (Word's <w:br/>) cut mid-sentence.
+
+    A break stays where the line before ends a sentence or opens a list (":"), and where the
+    next line is a list item or starts with a capital; otherwise the lines are one sentence.
+    """
+    lines = paragraph.split("\n")
+    joined = lines[0].rstrip()
+    for line in lines[1:]:
+        line = line.strip()
+        if not line:
+            joined += "\n"
+            continue
+        before = joined.rstrip()
+        if not before:
+            joined = line
+        elif joined.endswith("\n") or before[-1] in _BREAK_KEEPING_END or _LIST_ITEM.match(line):
+            joined = joined.rstrip(" ") + "\n" + line  # an empty line between: a real break
+        elif line[0] in _CLOSING_PUNCTUATION:
+            joined = before + line
+        elif line[0].islower() or line[0].isdigit() or before[-1] in ",(" or _ends_mid(before):
+            joined = before + " " + line
+        else:
+            joined = joined + "\n" + line
+    return joined.strip("\n")
+
+
+def _ends_mid(text: str) -> bool:
+    """The line ends in a word that cannot end a sentence ("de", "en", "of", "the")."""
+    return text.rsplit(None, 1)[-1].lower() in FUNCTION_WORDS
 
 
 def _table_rows(table: Table) -> Iterator[str]:

@@ -63,8 +63,9 @@ _OPENING_NAMES = frozenset({"inleiding", "introductie", "introduction", "voorwoo
 _BACK_MATTER = frozenset(
     {"literatuur", "literatuurlijst", "referenties", "references", "bronnen", "bijlage", "bijlagen"}
 )
-# A line ending in one of these words is a fragment (a wrapped table cell), not a title.
-_FUNCTION_WORDS = frozenset(
+# A line ending in one of these words is a fragment (a wrapped table cell), not a title; a
+# line broken after one of them is a sentence that goes on.
+FUNCTION_WORDS = frozenset(
     {
         "de", "het", "een", "en", "of", "van", "voor", "in", "op", "met", "aan", "te", "die",
         "dat", "om", "bij", "als", "tot", "door", "naar", "over", "uit", "the", "a", "an", "and",
@@ -340,7 +341,7 @@ def _numbered(start: int, line: str, match: re.Match[str]) -> _Candidate | None:
         return None
     if depth == 1 and ("?" in title or (not match.group(2) and len(title.split()) > 8)):
         return None  # a numbered question in a topic list, or a stray cell "1 SWT met …"
-    if len(title.split()) > 14 or _last_word(title) in _FUNCTION_WORDS:
+    if len(title.split()) > 14 or _last_word(title) in FUNCTION_WORDS:
         return None
     return _Candidate(start, line, "numbered", depth, number, dotted=bool(match.group(2)))
 
@@ -365,6 +366,6 @@ def _is_title_like(line: str, following: str) -> bool:
         return False
     if sum(c.isdigit() for c in line) > 4 or sum(w.isdigit() for w in words) > 1:
         return False  # a table row: "Strategisch niveau 10 45"
-    if _last_word(line) in _FUNCTION_WORDS or len(words[-1]) == 1:  # "… X": a table row
+    if _last_word(line) in FUNCTION_WORDS or len(words[-1]) == 1:  # "… X": a table row
         return False
     return len(following) >= _MIN_BODY_CHARS or following.startswith("- ")

@@ -8,7 +8,7 @@ from pypdf import PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from ingest.loaders import SUPPORTED_SUFFIXES, load_document
+from ingest.loaders import SUPPORTED_SUFFIXES, join_soft_breaks, load_document
 from tests.conftest import REAL_PDF
 from vraagbaak.errors import DocumentLoadError
 
@@ -222,3 +222,40 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
     folder.mkdir()
     with pytest.raises(DocumentLoadError, match="folder"):
         load_document(folder)
+
+
+def test_docx_soft_line_breaks_inside_a_sentence_are_joined(tmp_path: Path) -> None:
+    path = tmp_path / "sjabloon.docx"
+    document = docx.Document()
+    paragraph = document.add_paragraph()
+    for n, part in enumerate(["Neem als uitgangspunt het", "vorige plan", "."]):
+        run = paragraph.add_run(part)
+        if n < 2:
+            run.add_break()  # <w:br/>: a soft line break inside the paragraph
+    listing = document.add_paragraph()
+    for n, part in enumerate(["Ontwikkelbehoeften:", "- Gezondheid", "- Identiteit"]):
+        run = listing.add_run(part)
+        if n < 2:
+            run.add_break()
+    document.save(str(path))
+
+    text = load_document(path).pages[0].text
+
+    assert "Neem als uitgangspunt het vorige plan." in text.split("\n\n")
+    assert "Ontwikkelbehoeften:\n- Gezondheid\n- Identiteit" in text.split("\n\n")
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"),
+    [
+        ("Wij vinden dat\nje ouders helpen.", "Wij vinden dat je ouders helpen."),
+        ("Contact met\nLisa de Vries.", "Contact met Lisa de Vries."),
+        ("Eerste zin.\nTweede zin.", "Eerste zin.\nTweede zin."),
+        ("Naam\nAdres", "Naam\nAdres"),
+        ("Wat was helpend\n", "Wat was helpend"),
+        ("Eerste deel van\n\nhet tweede blok", "Eerste deel van\n\nhet tweede blok"),
+        ("Doelen:\n1. rust\n2. school", "Doelen:\n1. rust\n2. school"),
+    ],
+)
+def test_soft_break_joining(paragraph: str, expected: str) -> None:
+    assert join_soft_breaks(paragraph) == expected
