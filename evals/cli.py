@@ -152,8 +152,7 @@ def _make_answerer(engine: Any, settings: Any) -> tuple[Any, str | None]:
     try:
         from service.answering.extractive import AnswerConfig, ExtractiveAnswerer
 
-        config = AnswerConfig.from_settings(settings, engine.profile.answer)
-        return ExtractiveAnswerer(engine.retriever, config), None
+        return ExtractiveAnswerer(engine.retriever, AnswerConfig.from_settings(settings)), None
     except Exception as exc:  # an answerer that cannot start must not stop the retrieval eval
         return None, f"{exc.__class__.__name__}: {exc}"
 
@@ -237,7 +236,8 @@ def run(
         bool, typer.Option("--json", help="Print the full JSON: summary, per-question records")
     ] = False,
     report: Annotated[
-        Path | None, typer.Option("--report", help="Write report.md/report.html into DIR")
+        Path | None,
+        typer.Option("--report", help="Write report.html, report.md and run.json into DIR"),
     ] = None,
     k: Annotated[int, typer.Option("--k", min=1, max=50, help="Passages retrieved")] = 10,
     no_answers: Annotated[
