@@ -389,6 +389,74 @@ def test_english_answer_gets_english_labels(site: dict, page: Any) -> None:
     assert page.locator("vraagbaak-chat button.new").inner_text().strip() == "Nieuw gesprek"
 
 
+def test_an_english_answer_is_framed_in_english_with_the_dutch_terms_glossed(
+    site: dict, page: Any
+) -> None:
+    from service.answering.messages import QUOTED_FROM_DUTCH
+
+    page.goto(site["host"].url())
+    answer = ask(page, "Who holds the lead when SAVE is involved?")
+    data = stored_answers(page)[-1]
+    assert data["language"] == "en" and not data["refused"], data
+    text = answer.locator(".answer").inner_text()
+    assert text.startswith(QUOTED_FROM_DUTCH)
+    assert data["gloss"] and f"{data['gloss'][0]['term']} ({data['gloss'][0]['english']})" in text
+    for citation in data["citations"]:  # the Dutch quotes, verbatim in the answer
+        assert " ".join(citation["quote"].split()) in " ".join(text.split())
+    assert answer.locator(".sources.cited h4").text_content() == "Sources"
+
+
+def test_the_rewritten_question_is_shown_only_when_it_says_more(site: dict, page: Any) -> None:
+    page.goto(site["host"].url())
+    first = ask(page, ANSWERABLE)
+    assert first.locator(".interpreted").count() == 0
+    follow = ask(page, "en wat als SAVE later instapt?")
+    standalone = stored_answers(page)[-1]["standalone_question"]
+    assert standalone != "en wat als SAVE later instapt?"
+    assert follow.locator(".interpreted").inner_text() == f"Opgevat als: {standalone}"
+    again = ask(page, "Wie heeft de regie als SAVE betrokken is")  # stands on its own
+    assert again.locator(".interpreted").count() == 0
+
+
+def test_a_trainers_answer_is_marked_with_the_date_and_only_its_cited_sources(
+    site: dict, page: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from ingest.index import load_index
+    from service.faq.drafting import approve, make_citation
+    from service.faq.store import FaqStore, NewEntry
+
+    settings = site["settings"]
+    index = load_index(settings.index_dir, settings.embedder)
+    chunk = next(c for c in index.chunks if "SAVE MN was regiehouder" in c.text)
+    sentences = [chunk.text[a:b] for a, b in chunk.sentences]
+    used = next(s for s in sentences if "SAVE MN was regiehouder" in s)
+    unused = next(s for s in sentences if s != used and len(s.split()) > 5)
+    question = f"Wanneer heeft SAVE de regie ({time.time_ns()})?"
+    store = FaqStore.open(settings)
+    try:
+        name = f"regie-{time.time_ns()}"
+        store.create_set(name, language="nl")
+        citations = (make_citation(index, chunk.id, unused), make_citation(index, chunk.id, used))
+        entry = store.add_entry(name, NewEntry(question, "SAVE heeft de regie [2].", citations))
+        approve(store, name, entry.id, "trainer", index)
+    finally:
+        store.close()
+
+    page.goto(site["host"].url())
+    answer = ask(page, question)
+    data = stored_answers(page)[-1]
+    assert data["mode"] == "curated" and data["checked_on"] == datetime.now(UTC).date().isoformat()
+    mark = answer.locator(".checked").inner_text()
+    assert (
+        mark.startswith("Gecontroleerd door een trainer op ") and str(datetime.now().year) in mark
+    )
+    assert answer.locator(".sources.cited li").count() == 1
+    assert answer.locator(".answer").inner_text() == "SAVE heeft de regie [1]."
+    assert " ".join(used.split())[:40] in answer.locator(".sources.cited .quote").inner_text()
+
+
 def test_thumbs_down_with_a_comment_is_stored(site: dict, page: Any) -> None:
     from service.feedback import FeedbackStore
 
