@@ -108,5 +108,5 @@ def render_highlighted(path: Path, number: int, quote: str, scale: float = SCALE
         image = Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB")
     out = io.BytesIO()
     image.save(out, format="PNG", compress_level=1)
-    top = (chars.height - max(b[3] for b in boxes[:1])) / chars.height if boxes else None
-    return RenderedPage(out.getvalue(), len(indexes), top)
+    first_top = (chars.height - boxes[0][3]) / chars.height if boxes else None
+    return RenderedPage(out.getvalue(), len(indexes), first_top)
