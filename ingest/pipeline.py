@@ -7,7 +7,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from ingest.limits import check_document_size, check_file_size
 from ingest.loaders import SUPPORTED_SUFFIXES, load_document
 from ingest.model import Chunk, DocumentInfo
 from ingest.originals import prune_originals, store_original
+from ingest.progress import IngestProgress
 from ingest.structure import find_sections
 from vraagbaak.errors import DocumentLoadError, VraagbaakError
 
@@ -195,11 +196,13 @@ def ingest(
     show_progress: bool = False,
     profile: Mapping[str, Any] | None = None,
     progress: Callable[[str, str, str], None] | None = None,
+    counts: IngestProgress | None = None,
 ) -> IngestReport:
     """Bring the index at ``index_dir`` in line with the files under ``paths``; a new build
     gets ``profile`` (the corpus profile's JSON form), else the current build's one.
     ``progress(file name, status, reason)`` hears of each file: reading, indexed, unchanged,
-    skipped; then ("", "embedding", "") before the new passages are embedded."""
+    skipped; then ("", "embedding", "") before the new passages are embedded. ``counts``
+    follows the documents, passages and embeddings done (progress lines in a log)."""
     started = time.perf_counter()
     params = params or IndexParams()
     report = IngestReport()
@@ -239,7 +242,10 @@ def ingest(
     taken: set[str] = set()
     processed: list[_ProcessedDocument] = []
     tell = progress or (lambda name, status, reason: None)
-    for path in tqdm(list(hashes), desc="Reading", unit="file", disable=not show_progress):
+    counts = counts or IngestProgress()
+    counts.expect(documents=len(hashes))
+    reading = tqdm(list(hashes), desc="Reading", unit="file", disable=not show_progress)
+    for path in _counted(reading, counts, processed):
         old = old_docs.get(path.name)
         store_original(index_dir, path, hashes[path])
         if previous and old and old.sha256 == hashes[path]:
@@ -281,7 +287,9 @@ def ingest(
     if profile is None:
         profile = read_profile(index_dir)
     tell("", "embedding", "")
-    _assemble_and_write(processed, index_dir, embedder, params, report, show_progress, profile)
+    _assemble_and_write(
+        processed, index_dir, embedder, params, report, show_progress, profile, counts
+    )
     prune_originals(index_dir)
     report.seconds = time.perf_counter() - started
     return report
@@ -302,6 +310,17 @@ def _previous_index(
         return None
 
 
+def _counted(
+    paths: Iterable[Path], counts: IngestProgress, processed: list[_ProcessedDocument]
+) -> Iterator[Path]:
+    """``paths`` one by one; each time the caller is done with one, ``counts`` hears of it and
+    of the passages it added to ``processed``."""
+    for path in paths:
+        before = len(processed)
+        yield path
+        counts.add(documents=1, passages=sum(len(p.chunks) for p in processed[before:]))
+
+
 def _reuse(previous: Index, old: DocumentInfo) -> _ProcessedDocument:
     chunks = [c for c in previous.chunks if c.doc_id == old.doc_id]
     return _ProcessedDocument(old, previous.clean_texts[old.doc_id], chunks)
@@ -315,7 +334,9 @@ def _assemble_and_write(
     report: IngestReport,
     show_progress: bool,
     profile: Mapping[str, Any] | None = None,
+    counts: IngestProgress | None = None,
 ) -> None:
+    counts = counts or IngestProgress()
     documents = [p.info for p in processed]
     by_id = {d.doc_id: d for d in documents}
     chunks = [c for p in processed for c in p.chunks]
@@ -324,9 +345,12 @@ def _assemble_and_write(
     sentence_texts = [chunks[row].text[slice(*chunks[row].sentences[n])] for row, n in owners]
     if not params.embed_sentences:
         owners, sentence_texts = [], []
+    counts.expect(to_embed=len(passage_texts) + len(sentence_texts))
 
-    passage_vectors = _embed(embedder, passage_texts, show_progress, "Embedding passages")
-    sentence_vectors = _embed(embedder, sentence_texts, show_progress, "Embedding sentences")
+    passage_vectors = _embed(embedder, passage_texts, show_progress, "Embedding passages", counts)
+    sentence_vectors = _embed(
+        embedder, sentence_texts, show_progress, "Embedding sentences", counts
+    )
     manifest = Manifest(
         embedder=embedder.name,
         dimension=embedder.dimension,
@@ -357,18 +381,26 @@ def _lexical_text(chunk: Chunk, doc: DocumentInfo) -> str:
     return f"{doc.title}\n{chunk.section}\n{chunk.text}"
 
 
-def _embed(embedder: Embedder, texts: list[str], show_progress: bool, label: str) -> np.ndarray:
+def _embed(
+    embedder: Embedder,
+    texts: list[str],
+    show_progress: bool,
+    label: str,
+    counts: IngestProgress | None = None,
+) -> np.ndarray:
     """Embed in batches (the cached embedder the CLI passes skips texts it has seen)."""
     batch = 32
-    parts = [
-        embed_passages(embedder, texts[start : start + batch], batch_size=batch)
-        for start in tqdm(
-            range(0, len(texts), batch),
-            desc=label,
-            unit="batch",
-            disable=not show_progress or not texts,
-        )
-    ]
+    counts = counts or IngestProgress()
+    parts = []
+    for start in tqdm(
+        range(0, len(texts), batch),
+        desc=label,
+        unit="batch",
+        disable=not show_progress or not texts,
+    ):
+        part = texts[start : start + batch]
+        parts.append(embed_passages(embedder, part, batch_size=batch))
+        counts.add(embedded=len(part))
     if not parts:
         return np.zeros((0, embedder.dimension), dtype=np.float32)
     return np.vstack(parts)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
+
+DEFAULT_INDEX_DIR = Path(".vraagbaak") / "index"
 
 
 class VraagbaakError(Exception):
@@ -11,14 +14,14 @@ class VraagbaakError(Exception):
 
 class IndexMissingError(VraagbaakError):
     def __init__(self, index_dir: Path) -> None:
-        super().__init__(f"No index at {index_dir} — run `vraagbaak ingest` first.")
+        super().__init__(f"No index at {index_dir} — run `{ingest_command(index_dir)}` first.")
 
 
 class IndexCorruptError(VraagbaakError):
     def __init__(self, index_dir: Path, reason: str) -> None:
         super().__init__(
             f"The index at {index_dir} cannot be read ({reason}) — "
-            "run `vraagbaak ingest --rebuild` to build it again."
+            f"run `{ingest_command(index_dir, '--rebuild')}` to build it again."
         )
 
 
@@ -27,9 +30,17 @@ class EmbedderMismatchError(VraagbaakError):
         super().__init__(
             f"The index at {index_dir} was built with embedder '{built_with}', but "
             f"'{requested}' is configured. Either set VRAAGBAAK_EMBEDDER={built_with} (or pass "
-            f"--embedder {built_with}), or rebuild the index with `vraagbaak ingest --rebuild "
-            f"--embedder {requested}`."
+            f"--embedder {built_with}), or rebuild the index with "
+            f"`{ingest_command(index_dir, '--rebuild', '--embedder', requested)}`."
         )
+
+
+def ingest_command(index_dir: Path, *options: str) -> str:
+    """`vraagbaak ingest` for the data dir holding ``index_dir``, quoted to work when pasted."""
+    words = ["vraagbaak", "ingest", *options]
+    if index_dir != DEFAULT_INDEX_DIR:
+        words += ["--data-dir", str(index_dir.parent)]
+    return shlex.join(words)
 
 
 class EmbedderUnavailableError(VraagbaakError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -43,3 +44,12 @@ def settings_from(
     if embedder is not None:
         overrides["embedder"] = embedder
     return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def command(*words: object, data_dir: Path | None = None) -> str:
+    """A command to print as a hint that works when pasted: every word shell-quoted (set
+    names and questions have spaces), with the ``--data-dir`` the user gave."""
+    parts = [str(word) for word in words]
+    if data_dir is not None:
+        parts += ["--data-dir", str(data_dir)]
+    return shlex.join(parts)

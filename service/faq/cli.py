@@ -14,7 +14,13 @@ from service.faq import drafting
 from service.faq.exchange import EXPORT_FORMATS, MAX_IMPORT_CHARS, export_set, import_entries
 from service.faq.store import FaqEntry, FaqError, FaqStore
 from vraagbaak.errors import VraagbaakError
-from vraagbaak.options import CorpusOption, DataOption, EmbedderOption, settings_from
+from vraagbaak.options import (
+    CorpusOption,
+    DataOption,
+    EmbedderOption,
+    command,
+    settings_from,
+)
 from vraagbaak.settings import Settings
 
 if TYPE_CHECKING:
@@ -173,9 +179,8 @@ def list_entries(
         typer.echo(json.dumps([e.to_json() for e in entries], ensure_ascii=False, indent=2))
         return
     if not entries:
-        typer.echo(
-            f"'{name}' has no entries — add some with `vraagbaak faq add {name} \"question\"`."
-        )
+        example = command("vraagbaak", "faq", "add", name, "Wie heeft de regie?", data_dir=data_dir)
+        typer.echo(f"'{name}' has no entries — add some with `{example}`.")
     for entry in entries:
         typer.echo(_entry_line(entry))
         if entry.answer:
@@ -391,7 +396,9 @@ def suggest(
     for s in suggestions:
         typer.echo(s.question)
     if suggestions:
-        typer.echo(f'\nAdd them with `vraagbaak faq add {name} "…"`.', err=True)
+        questions = [s.question for s in suggestions]
+        example = command("vraagbaak", "faq", "add", name, *questions, data_dir=data_dir)
+        typer.echo(f"\nAdd them all with `{example}`.", err=True)
 
 
 @faq_app.command()

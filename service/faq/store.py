@@ -9,6 +9,7 @@ when it is opened. Never edit a migration that has shipped — append a new one.
 from __future__ import annotations
 
 import json
+import shlex
 import sqlite3
 import threading
 import time
@@ -81,7 +82,7 @@ class FaqSetNotFoundError(FaqError):
         self.name = name
         super().__init__(
             f"No FAQ set '{name}' — create it with POST /api/faq/sets "
-            f"(or `vraagbaak faq create {name}`)"
+            f"(or `{shlex.join(['vraagbaak', 'faq', 'create', name])}`)"
         )
 
 
