@@ -386,7 +386,8 @@ th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:t
 th{background:#f0f0f0} table.meta td:first-child{font-weight:600;white-space:nowrap}
 .failure{border:1px solid #e0b4b4;border-radius:4px;padding:.5rem .7rem;margin:.5rem 0}
 .failure dl{display:grid;grid-template-columns:9rem 1fr;gap:.2rem .6rem;margin:.3rem 0 0}
-.failure dt{color:#555}.failure dd{margin:0}
+.failure dt{color:#555}.failure dd{margin:0}.failure dd p{margin:0 0 .4rem}
+mark{background:#fff2a8}
 tr.fail td{background:#fff3f3}
 details{margin:.4rem 0}summary{cursor:pointer;padding:.2rem 0}
 #alleen-fouten:checked ~ table.questions tr.ok{display:none}
@@ -426,35 +427,61 @@ def _cited(answer: dict[str, Any]) -> str:
     return "\n".join(parts) or "—"
 
 
+def _cited_html(answer: dict[str, Any]) -> str:
+    """Each cited passage under its place, with the quoted sentence marked."""
+    e = html.escape
+    parts = []
+    for c in answer.get("citations") or ():
+        where = ", ".join(
+            x
+            for x in (
+                c.get("title") or c.get("source") or "",
+                c.get("section") or "",
+                f"p. {c['page']}" if c.get("page") else "",
+            )
+            if x
+        )
+        text, quote = str(c.get("text") or ""), str(c.get("quote") or "")
+        at = text.find(quote) if quote else -1
+        if at < 0:
+            body = e(text or quote)
+        else:
+            body = e(text[:at]) + f"<mark>{e(quote)}</mark>" + e(text[at + len(quote) :])
+        parts.append(f"<p><strong>[{e(str(c.get('n')))}] {e(where)}</strong><br>{body}</p>")
+    return "".join(parts) or "—"
+
+
 def _failure_html(q: dict[str, Any], kind: str) -> str:
     e = html.escape
     answer = q.get("answer") or {}
     rows = [
-        ("Vraag", f"{q['id']} ({q['language']}): {q['question']}"),
+        ("Vraag", e(f"{q['id']} ({q['language']}): {q['question']}")),
         (
             "Verwacht citaat",
-            " / ".join(q.get("quotes") or ())
-            if q["answerable"]
-            else "geen: de documenten beantwoorden deze vraag niet",
+            e(
+                " / ".join(q.get("quotes") or ())
+                if q["answerable"]
+                else "geen: de documenten beantwoorden deze vraag niet"
+            ),
         ),
-        ("Antwoord", answer.get("answer") or "—"),
+        ("Antwoord", e(answer.get("answer") or "—")),
     ]
     if kind == "bad_quote":
         rows.append(
             (
                 "Geen bewering",
-                "\n".join(
-                    f"[{b.get('n')}] {b['sentence']} "
-                    f"({', '.join(_RULES_NL.get(r, r) for r in b['rules'])})"
+                "<br>".join(
+                    e(
+                        f"[{b.get('n')}] {b['sentence']} "
+                        f"({', '.join(_RULES_NL.get(r, r) for r in b['rules'])})"
+                    )
                     for b in _bad(answer)
                 ),
             )
         )
     else:
-        rows.append(("Geciteerde passage", _cited(answer)))
-    body = "".join(
-        f"<dt>{e(name)}</dt><dd>{e(value).replace(chr(10), '<br>')}</dd>" for name, value in rows
-    )
+        rows.append(("Geciteerde passage", _cited_html(answer)))
+    body = "".join(f"<dt>{e(name)}</dt><dd>{value}</dd>" for name, value in rows)
     return f'<div class="failure"><dl>{body}</dl></div>'
 
 

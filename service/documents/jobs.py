@@ -60,6 +60,7 @@ class Job:
     started: float | None = None
     finished: float | None = None
     version: int = 0  # raised on every change: the event stream sends when it moves
+    faq: dict[str, Any] | None = None  # what the FAQ citation check flagged, re-pointed, cleared
 
     @property
     def done(self) -> int:
@@ -76,6 +77,7 @@ class Job:
             "total": len(self.documents),
             "documents": [d.to_json() for d in self.documents],
             "message": self.message,
+            "faq": self.faq,
             "seconds": round(end - self.started, 1) if self.started else 0.0,
         }
 
@@ -205,7 +207,8 @@ class IngestJobs:
             self._set(job, stage="checking FAQ citations")
             faq = FaqStore.open(self.settings)
             try:
-                job.message = flag_stale_entries(faq, index).summary()
+                checked = flag_stale_entries(faq, index)
+                job.message, job.faq = checked.summary(), checked.to_json()
             finally:
                 faq.close()
         self._set(job, stage="writing the reports")

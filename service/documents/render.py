@@ -2,14 +2,14 @@
 
 The quote is clean text (reflowed, de-hyphenated, headers dropped); the page's characters come
 from pdfium. Both are compared as letters and digits only (``match_key``): the quote is found
-on the page whole when it can be, else its longest shared runs are marked (a quote that runs
-over onto the next page is marked on each page for the part it has there).
+on the page whole when it can be; a quote that runs over onto the next page is marked on each
+page for the part it has there (the longest beginning or end of the quote found on the page).
 """
 
 from __future__ import annotations
 
-import difflib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,13 +17,14 @@ from ingest.pdfpages import PageChars, match_key, render_page
 
 SCALE = 1.5  # 108 dpi: an A4 page is 893 px wide, sharp on a phone and quick to encode
 HIGHLIGHT = (255, 214, 0, 110)
-MIN_RUN = 6  # shorter shared runs are chance (a common word), not the quote
+MIN_PART = 24  # letters and digits: a shorter piece of a quote may be on a page by chance
 
 
 @dataclass(frozen=True)
 class RenderedPage:
     png: bytes
     highlighted: int  # characters marked
+    top: float | None  # where the first mark starts, as a fraction of the page height
 
 
 def quote_char_indexes(page: PageChars, quote: str) -> list[int]:
@@ -39,14 +40,27 @@ def quote_char_indexes(page: PageChars, quote: str) -> list[int]:
         return []
     haystack = "".join(page_keys)
     found = haystack.find(quote_keys)
-    if found >= 0:
-        return sorted(set(owners[found : found + len(quote_keys)]))
-    matcher = difflib.SequenceMatcher(None, haystack, quote_keys, autojunk=False)
-    marked: set[int] = set()
-    for block in matcher.get_matching_blocks():
-        if block.size >= MIN_RUN:
-            marked.update(owners[block.a : block.a + block.size])
-    return sorted(marked)
+    length = len(quote_keys)
+    if found < 0:
+        head = _longest(lambda n: quote_keys[:n] in haystack, len(quote_keys))
+        tail = _longest(lambda n: quote_keys[-n:] in haystack, len(quote_keys))
+        if max(head, tail) < min(MIN_PART, len(quote_keys)):
+            return []
+        part = quote_keys[:head] if head >= tail else quote_keys[-tail:]
+        found, length = haystack.find(part), len(part)
+    return sorted(set(owners[found : found + length]))
+
+
+def _longest(present: Callable[[int], bool], most: int) -> int:
+    """The largest n ≤ ``most`` with ``present(n)``, for a ``present`` true up to some n."""
+    low, high = 0, most
+    while low < high:
+        middle = (low + high + 1) // 2
+        if present(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _line_boxes(
@@ -94,4 +108,5 @@ def render_highlighted(path: Path, number: int, quote: str, scale: float = SCALE
         image = Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB")
     out = io.BytesIO()
     image.save(out, format="PNG", compress_level=1)
-    return RenderedPage(out.getvalue(), len(indexes))
+    first_top = (chars.height - boxes[0][3]) / chars.height if boxes else None
+    return RenderedPage(out.getvalue(), len(indexes), first_top)

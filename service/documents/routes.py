@@ -233,7 +233,8 @@ async def page_image(
             "Cache-Control": "private, max-age=3600",
             "X-Highlighted-Characters": str(rendered.highlighted),
             "X-OCR": "1" if number in doc.ocr_pages else "0",
-        },
+        }
+        | ({"X-Highlight-Top": f"{rendered.top:.3f}"} if rendered.top is not None else {}),
     )
 
 

@@ -138,8 +138,9 @@
     item("Passages", report.passages);
     var sections = report.sections || [];
     var count = report.section_count !== undefined ? report.section_count : sections.length;
-    var list = el("span", count + (count ? ": " + sections.slice(0, 8).join(" · ") : "")
-      + (count > 8 ? " …" : ""));
+    var headings = sections.map(function (path) { return path.split(" > ").pop(); });
+    var list = el("span", count + (count ? ": " + headings.slice(0, 12).join(" · ") : "")
+      + (count > 12 ? " …" : ""));
     item("Hoofdstukken en paragrafen", list);
     item("Pagina's zonder tekst", pagesText(report.pages_without_text));
     if (report.ocr_pages && report.ocr_pages.length) {
@@ -210,7 +211,8 @@
     view.line.textContent = (job.state === "done" ? "Klaar" : job.state === "failed"
       ? "Mislukt: " + job.message : stage) + " — " + job.done + " van " + job.total
       + " gelezen" + (job.seconds ? " · " + job.seconds + " s" : "")
-      + (job.state === "done" && job.message ? " · " + job.message : "");
+      + (job.faq && job.faq.flagged && job.faq.flagged.length ? " · " + job.faq.flagged.length
+        + " FAQ-antwoord(en) gemarkeerd: bron gewijzigd" : "");
     clear(view.list);
     job.documents.forEach(function (d) {
       var li = el("li", d.name + ": " + (STATUS[d.status] || d.status)

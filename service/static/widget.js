@@ -1095,16 +1095,27 @@ h2, h3, h4, p, ol, ul { margin: 0; padding: 0; }
       const title = passage.title || passage.source || "";
       const node = el("div", { class: "pages" });
       if (passage.ocr) node.append(el("p", {}, el("span", { class: "ocr" }, "OCR"), t.ocrNote));
+      let scrolled = false;
       for (let n = first; n <= last; n++) {
         const img = el("img", { alt: t.pageAlt(n, title), "data-page": n });
         node.append(img);
         fetch(`${this.api}/api/documents/${doc}/pages/${n}.png?${query}`,
           { headers: this.headers() })
-          .then((response) => (response.ok ? response.blob() : null))
-          .then((blob) => {
-            if (!blob) { img.remove(); return; }
+          .then(async (response) => {
+            if (!response.ok) { img.remove(); return; }
+            const top = parseFloat(response.headers.get("X-Highlight-Top") || "");
+            const blob = await response.blob();
             const reader = new FileReader();
-            reader.onload = () => { img.src = String(reader.result); };
+            reader.onload = () => {
+              img.src = String(reader.result);
+              if (Number.isNaN(top) || scrolled) return;
+              scrolled = true; // the quote's first mark a third down the viewer
+              img.decode().then(() => {
+                const body = img.closest(".viewer-body");
+                if (body) body.scrollTop = Math.max(0, img.offsetTop + top * img.height
+                  - body.clientHeight / 3);
+              }).catch(() => {});
+            };
             reader.readAsDataURL(blob);
           })
           .catch(() => img.remove());

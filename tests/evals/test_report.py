@@ -69,6 +69,8 @@ def test_report_order_filter_and_run_json(tmp_path: Path) -> None:
     failure = page[page.index("Verkeerde bron geciteerd (1)") :]
     for text in ("who coordinates", "verwijzer meestal gezien als regiehouder", "het weer"):
         assert text in failure
+    # the quoted sentence is marked inside its passage; passage text is escaped
+    assert "<mark>Een passage over iets heel anders, namelijk het weer.</mark>" in failure
     # failures-only filter: a checkbox hides the rows marked ok, no script needed
     assert 'id="alleen-fouten"' in page and "<script" not in page
     rows = re.findall(r'<tr class="(ok|fail)">', page)
@@ -80,3 +82,5 @@ def test_report_order_filter_and_run_json(tmp_path: Path) -> None:
     assert compare_runs(saved, run).same_questions
     markdown = (tmp_path / "report.md").read_text("utf-8")
     assert markdown.index("## Oordeel") < markdown.index("## Fouten")
+    run["questions"][1]["answer"]["citations"][0]["text"] = "<img src=x onerror=alert(1)>"
+    assert "<img src=x" not in write_report(run, tmp_path / "x").read_text("utf-8")
