@@ -68,6 +68,16 @@ _SIDE_BY_SIDE = (
 )
 
 
+_COUNTS = ("bad_quotes", "answer_chars_p50", "quotes_per_answer_p50")
+
+
+def _count(value: Any) -> str:
+    """A count or median of counts: whole numbers without decimals."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return _fmt(value)
+
+
 def format_splits(summary: dict[str, Any]) -> list[str]:
     """The headline metrics of all questions and of each part, side by side."""
     parts = {"all": summary, **summary.get("splits", {})}
@@ -76,7 +86,9 @@ def format_splits(summary: dict[str, Any]) -> list[str]:
     lines = [f"{'':<24}" + "".join(f"{name:>8}" for name in parts)]
     for label, key in _SIDE_BY_SIDE:
         cells = [
-            str(part["counts"]["questions"]) if key is None else _fmt(part["metrics"].get(key))
+            str(part["counts"]["questions"])
+            if key is None
+            else (_count if key in _COUNTS else _fmt)(part["metrics"].get(key))
             for part in parts.values()
         ]
         lines.append(f"{label:<24}" + "".join(f"{cell:>8}" for cell in cells))
@@ -130,8 +142,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         ]
         by_rule = overall.get("bad_quotes_by_rule") or {}
         lines += [
-            f"  answer length p50 (answered)     {_fmt(overall.get('answer_chars_p50'))} chars",
-            f"  quotes per answer p50 (answered) {_fmt(overall.get('quotes_per_answer_p50'))}",
+            f"  answer length p50 (answered)     {_count(overall.get('answer_chars_p50'))} chars",
+            f"  quotes per answer p50 (answered) {_count(overall.get('quotes_per_answer_p50'))}",
             f"  quoted sentences not statements  {_fmt(overall.get('bad_quotes'))} of "
             f"{_fmt(overall.get('quoted_sentences'))}"
             + (
