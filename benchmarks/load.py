@@ -18,6 +18,17 @@ What it does:
 Any non-200 answer, transport error or stream that ends without ``event: done`` is a failure.
 Exit status: 0 when every request succeeded and the build changed, 1 when any request failed,
 2 when the run was not valid (server did not start, re-ingest failed or no swap happened).
+
+    python benchmarks/load.py --abuse [--seconds 40] [--abusers 16] [--data-dir D]
+
+``--abuse`` measures instead what long, growing follow-ups do to another user (issue 18, F1).
+One normal client asks the gold questions one after another through POST /api/ask: first a
+warm-up pass over all of them, then ``--seconds`` / 2 alone (its quiet p50), then ``--seconds``
+beside ``--abusers`` clients that each hold a conversation of up to ``ABUSE_TURNS`` follow-ups
+of ~2 000 characters of real question words ("en …", which passes the token-window check),
+each client paced to the default rate limit (``--abuse-rate`` requests a second). Prints the
+normal client's p50 quiet and under abuse; exits 1 when the ratio is over 2. Loopback only;
+bounded in requests and time.
 """
 
 from __future__ import annotations
@@ -256,6 +267,140 @@ def reingest(
         run.ingest["output"] = (done.stdout + done.stderr)[-2000:]
 
 
+ABUSE_TURNS = 16  # follow-ups per abusive conversation before it starts a new one
+ABUSE_CHARS = 1990  # just under the question limit
+
+
+def long_follow_up(rng: random.Random, words: list[str]) -> str:
+    """ "en " and real question words up to ``ABUSE_CHARS`` characters."""
+    parts = ["en"]
+    length = 2
+    while True:
+        word = rng.choice(words)
+        if length + 1 + len(word) > ABUSE_CHARS:
+            return " ".join(parts)
+        parts.append(word)
+        length += 1 + len(word)
+
+
+def abuser_loop(
+    base: str, number: int, words: list[str], rate: float, deadline: float, run: Run
+) -> None:
+    """A client holding long conversations of long follow-ups, at most ``rate`` a second."""
+    rng = random.Random(1000 + number)
+    interval = 1.0 / rate
+    conversation: str | None = None
+    turn = 0
+    with httpx.Client(base_url=base, timeout=REQUEST_TIMEOUT) as client:
+        for _ in range(MAX_REQUESTS_PER_CLIENT):
+            started = time.monotonic()
+            if started >= deadline:
+                return
+            body: dict[str, Any] = {"question": long_follow_up(rng, words)}
+            if conversation is not None:
+                body["conversation_id"] = conversation
+            try:
+                response = client.post("/api/ask", json=body)
+                status = response.status_code
+                if status == 200:
+                    conversation = response.json()["conversation_id"]
+            except (httpx.HTTPError, ValueError, KeyError) as exc:
+                status, conversation = 0, None
+                run.ingest.setdefault("abuse_errors", []).append(str(exc)[:200])
+            elapsed = time.monotonic() - started
+            run.add(Result(f"abuse:{status}", started, elapsed, status in (200, 422, 429, 503)))
+            turn += 1
+            if turn >= ABUSE_TURNS:
+                conversation, turn = None, 0
+            time.sleep(max(0.0, interval - elapsed))
+
+
+def normal_client(
+    base: str, questions: list[str], until: float, label: str, run: Run, stop_at_end: bool
+) -> None:
+    """Asks ``questions`` in order, one at a time, until ``until`` (or once through)."""
+    with httpx.Client(base_url=base, timeout=REQUEST_TIMEOUT) as client:
+        for count in range(MAX_REQUESTS_PER_CLIENT):
+            if time.monotonic() >= until or (stop_at_end and count >= len(questions)):
+                return
+            started = time.monotonic()
+            try:
+                ok, reason, _ = one_request(client, "/api/ask", questions[count % len(questions)])
+            except (httpx.HTTPError, ValueError, KeyError) as exc:
+                ok, reason = False, f"{exc.__class__.__name__}: {exc}"
+            run.add(Result(label, started, time.monotonic() - started, ok, reason))
+
+
+def abuse(base: str, args: argparse.Namespace, questions: list[str]) -> int:
+    run = Run()
+    order = questions[:]
+    random.Random(18).shuffle(order)
+    words = sorted({w for q in questions for w in q.replace("?", " ").split() if w.isalpha()})
+    started = time.monotonic()
+    normal_client(base, order, started + 600, "warm-up", run, stop_at_end=True)
+    quiet_until = time.monotonic() + args.seconds / 2
+    normal_client(base, order, quiet_until, "quiet", run, stop_at_end=False)
+    deadline = time.monotonic() + args.seconds
+    abusers = [
+        threading.Thread(
+            target=abuser_loop,
+            args=(base, n, words, args.abuse_rate, deadline, run),
+            daemon=True,
+        )
+        for n in range(args.abusers)
+    ]
+    for thread in abusers:
+        thread.start()
+    normal_client(base, order, deadline, "abused", run, stop_at_end=False)
+    for thread in abusers:
+        thread.join(timeout=REQUEST_TIMEOUT + 5)
+
+    def times(label: str) -> list[float]:
+        return [r.seconds * 1000 for r in run.results if r.endpoint == label and r.ok]
+
+    quiet, abused = times("quiet"), times("abused")
+    failed = [r for r in run.results if not r.ok]
+    print(
+        f"Abuse run: 1 normal client (/api/ask, gold questions in order) beside "
+        f"{args.abusers} clients sending ~{ABUSE_CHARS}-character follow-ups, up to "
+        f"{ABUSE_TURNS} turns a conversation, {args.abuse_rate:g} requests/s each; "
+        f"load average before: {args.load_before}."
+    )
+    print("| normal client | requests | p50 ms | p95 ms | max ms |")
+    print("|---|---|---|---|---|")
+    for label, values in (("quiet", quiet), ("under abuse", abused)):
+        print(
+            f"| {label} | {len(values)} | {percentile(values, 0.5):.0f} | "
+            f"{percentile(values, 0.95):.0f} | {max(values, default=0):.0f} |"
+        )
+    statuses = Counter(r.endpoint for r in run.results if r.endpoint.startswith("abuse:"))
+    abuse_times = [r.seconds * 1000 for r in run.results if r.endpoint == "abuse:200"]
+    print(
+        "Abusive requests: "
+        + ", ".join(f"{k.removeprefix('abuse:')}: {v}" for k, v in sorted(statuses.items()))
+        + f"; answered p50 {percentile(abuse_times, 0.5):.0f} ms, "
+        f"max {max(abuse_times, default=0):.0f} ms"
+    )
+    ratio = percentile(abused, 0.5) / max(percentile(quiet, 0.5), 1e-9)
+    print(f"Normal client's p50 under abuse / quiet: {ratio:.2f}× (goal: at most 2×)")
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "quiet_ms": quiet,
+                    "abused_ms": abused,
+                    "abuse_statuses": dict(statuses),
+                    "ratio": ratio,
+                },
+                indent=2,
+            )
+        )
+    if failed:
+        print(f"{len(failed)} requests failed, e.g. {failed[0].endpoint}: {failed[0].reason}")
+        return 1
+    return 0 if ratio <= 2.0 else 1
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -397,7 +542,19 @@ def main() -> int:
     parser.add_argument("--startup-timeout", type=float, default=180.0)
     parser.add_argument("--json", type=Path, default=None, help="Also write results as JSON")
     parser.add_argument("--keep", action="store_true", help="Keep the temporary data dir")
+    parser.add_argument(
+        "--abuse", action="store_true", help="Measure a normal client beside abusive ones"
+    )
+    parser.add_argument("--abusers", type=int, default=16)
+    parser.add_argument(
+        "--abuse-rate",
+        type=float,
+        default=2.0,
+        help="Requests a second per abusive client (default: the default rate limit, 120/min)",
+    )
     args = parser.parse_args()
+    if not 1 <= args.abusers <= 64 or not 0.1 <= args.abuse_rate <= 50:
+        parser.error("--abusers must be 1..64 and --abuse-rate 0.1..50")
     if not 1 <= args.clients <= 64 or not 1 <= args.seconds <= 3600:
         parser.error("--clients must be 1..64 and --seconds 1..3600")
     args.load_before = " ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -425,6 +582,10 @@ def main() -> int:
         except RuntimeError as exc:
             print(f"Server did not start: {exc}\n{server_log.read_text('utf-8', 'replace')}")
             return 2
+        if args.abuse:
+            status = abuse(base, args, questions)
+            failed = status != 0
+            return status
         run = Run()
         t0 = time.monotonic()
         deadline = t0 + args.seconds
