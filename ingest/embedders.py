@@ -124,11 +124,6 @@ class E5SmallQ4Embedder:
         """Tokens the model reads at once; a longer text is embedded in several windows."""
         return int(self._model._max_pos)
 
-    @property
-    def window_tokens(self) -> int:
-        """Tokens the model reads at once; a longer text is embedded in several windows."""
-        return int(self._model._max_pos)
-
 
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model, by hub name or local path.

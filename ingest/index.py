@@ -56,6 +56,9 @@ class IndexParams:
     overlap_sentences: int = 1
     embed_title: bool = True
     embed_sentences: bool = True
+    # "late": a sentence's vector is pooled from its passage's forward pass, where the embedder
+    # can (ingest/embedders.py SpanEmbedder); "separate": each sentence embedded on its own.
+    sentence_vectors: str = "separate"
     # Above this many vectors passages get HNSW and sentences an IVF index (ingest/dense.py).
     exact_max_vectors: int = EXACT_MAX_VECTORS
     # Version of the heading rules (ingest/structure.py): raising it re-processes every
@@ -82,7 +85,9 @@ class Manifest:
     def from_json(cls, data: dict[str, Any]) -> Manifest:
         data = dict(data)
         # Manifests from before `headings` was recorded were built with version 1.
-        data["params"] = IndexParams(**({"headings": 1} | data.get("params", {})))
+        # ... and from before `sentence_vectors`, with every sentence embedded on its own.
+        defaults = {"headings": 1, "sentence_vectors": "separate"}
+        data["params"] = IndexParams(**(defaults | data.get("params", {})))
         return cls(**data)
 
 

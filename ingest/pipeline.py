@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from tqdm import tqdm
@@ -18,7 +18,7 @@ from tqdm import tqdm
 from ingest.catalog import CatalogEntry, describe_document, load_catalog
 from ingest.chunking import chunk_document
 from ingest.cleaning import clean_pages
-from ingest.embedders import Embedder, embed_passages
+from ingest.embedders import Embedder, SpanEmbedder, can_embed_spans, embed_passages
 from ingest.index import (
     Index,
     IndexParams,
@@ -347,10 +347,17 @@ def _assemble_and_write(
         owners, sentence_texts = [], []
     counts.expect(to_embed=len(passage_texts) + len(sentence_texts))
 
-    passage_vectors = _embed(embedder, passage_texts, show_progress, "Embedding passages", counts)
-    sentence_vectors = _embed(
-        embedder, sentence_texts, show_progress, "Embedding sentences", counts
-    )
+    if owners and params.sentence_vectors == "late" and can_embed_spans(embedder):
+        passage_vectors, sentence_vectors = _embed_late(
+            embedder, chunks, passage_texts, show_progress, counts
+        )
+    else:
+        passage_vectors = _embed(
+            embedder, passage_texts, show_progress, "Embedding passages", counts
+        )
+        sentence_vectors = _embed(
+            embedder, sentence_texts, show_progress, "Embedding sentences", counts
+        )
     manifest = Manifest(
         embedder=embedder.name,
         dimension=embedder.dimension,
@@ -379,6 +386,42 @@ def _assemble_and_write(
 
 def _lexical_text(chunk: Chunk, doc: DocumentInfo) -> str:
     return f"{doc.title}\n{chunk.section}\n{chunk.text}"
+
+
+def _embed_late(
+    embedder: Embedder,
+    chunks: list[Chunk],
+    passage_texts: list[str],
+    show_progress: bool,
+    counts: IngestProgress | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Passage vectors, and their sentences' vectors pooled from the same forward pass ("late
+    chunking"), in chunk order: one pass per passage instead of one more per sentence."""
+    spanning = cast(SpanEmbedder, embedder)
+    batch = 32
+    passages: list[np.ndarray] = []
+    sentences: list[np.ndarray] = []
+    for start in tqdm(
+        range(0, len(chunks), batch),
+        desc="Embedding passages and sentences",
+        unit="batch",
+        disable=not show_progress or not chunks,
+    ):
+        texts = passage_texts[start : start + batch]
+        spans = []
+        for chunk, text in zip(chunks[start : start + batch], texts, strict=True):
+            shift = len(text) - len(chunk.text)  # the passage text ends with the chunk's text
+            spans.append([(shift + s, shift + e) for s, e in chunk.sentences])
+        vectors, span_vectors = spanning.embed_passages_and_spans(texts, spans)
+        passages.append(vectors)
+        sentences.extend(span_vectors)
+        if counts is not None:
+            counts.add(embedded=len(texts) + sum(len(s) for s in spans))
+    empty = np.zeros((0, embedder.dimension), dtype=np.float32)
+    return (
+        np.vstack(passages) if passages else empty,
+        np.vstack(sentences) if sentences else empty,
+    )
 
 
 def _embed(
