@@ -30,6 +30,7 @@ from ingest.index import Index
 from ingest.language import detect_language
 from ingest.model import Chunk, DocumentInfo
 from service.glossary import Glossary
+from service.security.token_window import heavy_lane
 
 if TYPE_CHECKING:
     from service.profile import Profile
@@ -151,7 +152,8 @@ class HybridRetriever:
             if cached is not None:
                 self._query_cache.move_to_end(query)
                 return cached
-        vector = embed_query(self.embedder, query)
+        with heavy_lane(query):  # long questions are embedded one at a time
+            vector = embed_query(self.embedder, query)
         with self._lock:
             self._query_cache[query] = vector
             if len(self._query_cache) > self._cache_size:
