@@ -21,7 +21,6 @@ from service.api.schemas import (
 )
 from service.assistant import Assistant
 from service.security.token_window import check_question_fits
-from service.security.token_window import check_question_fits
 from service.engine import Engine
 
 logger = logging.getLogger(__name__)
@@ -63,7 +62,6 @@ def health(request: Request) -> dict[str, Any]:
 def search(body: SearchRequest, request: Request) -> Response:
     """The passages that best match ``query``, best first."""
     check_question_fits(engine_of(request).embedder, body.query, "query")
-    check_question_fits(engine_of(request).embedder, body.query, "query")
     hits = engine_of(request).retriever.search(body.query, body.k)
     return JSONResponse({"results": [hit.to_json() for hit in hits]})
 
@@ -71,7 +69,6 @@ def search(body: SearchRequest, request: Request) -> Response:
 @router.post("/api/ask", response_model=AskResponse, tags=["chat"])
 def ask(body: AskRequest, request: Request) -> Response:
     """An answer quoting the documents, each statement marked [n] and cited — or a refusal."""
-    check_question_fits(engine_of(request).embedder, body.question)
     check_question_fits(engine_of(request).embedder, body.question)
     answer, conversation_id = assistant_of(request).ask(body.question, body.conversation_id)
     payload = answer.to_json(conversation_id)
@@ -82,7 +79,6 @@ def ask(body: AskRequest, request: Request) -> Response:
 @router.post("/api/chat/stream", tags=["chat"])
 def chat_stream(body: AskRequest, request: Request) -> StreamingResponse:
     """The same answer as server-sent events: `start`, `token`s of text, then `done`."""
-    check_question_fits(engine_of(request).embedder, body.question)
     check_question_fits(engine_of(request).embedder, body.question)
     events = assistant_of(request).stream(body.question, body.conversation_id)
 
