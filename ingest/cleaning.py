@@ -42,6 +42,17 @@ _KEYWORD_HEADING = re.compile(
     r"\s+(?:\d{1,3}|[IVX]{1,5})\b[.:]?(?:\s+[A-Z(“‘\"']|\s*$)"
 )
 _WORD = re.compile(r"\w+(?:-\w+)*")
+_TOC_ENTRY = re.compile(
+    r"(?P<title>\S.{1,110}?)(?P<leader>\s*(?:[.…·_]\s?){2,}\s*|\t+\s*|\s+)(?P<number>\d{1,3})"
+)
+_CONTENTS_NAMES = frozenset(
+    {"inhoud", "inhoudsopgave", "inhoudstafel", "contents", "table of contents", "content"}
+)
+_MIN_LED_ENTRIES = 3  # lines with dot leaders or tabs before their page number
+_MIN_PLAIN_ENTRIES = 5  # lines that merely end in a number
+_MIN_RECURRING_TITLES = 3
+_MAX_TITLE_CHARS = 110
+_MIN_GAP_LINES = 2  # body lines between two listed headings where they recur
 _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r"\s+")
 
@@ -137,6 +148,7 @@ def clean_pages(pages: Sequence[PageText], *, markdown: bool = False) -> CleanTe
     raw = PAGE_SEPARATOR.join(page.text for page in pages)
     lines = _split_lines(pages)
     dropped = _header_footer_lines(lines, len(pages))
+    dropped |= _table_of_contents(lines, dropped)
     if dropped:
         logger.debug("dropped %d header/footer/page-number lines", len(dropped))
     builder = _Builder()
@@ -165,7 +177,7 @@ def _clean_markdown(pages: Sequence[PageText]) -> CleanText:
     raw = PAGE_SEPARATOR.join(page.text for page in rendered_pages)
     lines = _split_lines(rendered_pages)
     builder = _Builder()
-    _reflow(raw, lines, set(), builder, keep_breaks=True)
+    _reflow(raw, lines, _table_of_contents(lines, set()), builder, keep_breaks=True)
     text = "".join(builder.chars)
     headings = []
     for rendered_offset, level in sorted(heading_levels.items()):
@@ -343,6 +355,91 @@ def _lines_beside_page_numbers(lines: Sequence[_Line], page_numbers: set[int]) -
         if len(found) >= 2 and len(set(places[key])) >= 2
         for i in places[key]
     }
+
+
+def _table_of_contents(lines: Sequence[_Line], dropped: set[int]) -> set[int]:
+    """Lines of a table of contents: they are not content, and their titles are not headings.
+
+    A table of contents is a run of lines that end in page numbers (after dot leaders or a tab:
+    three lines are enough; after a space: five, numbers not going down), or a run of short lines
+    that each recur later on a line of their own (the headings they list). A "Contents" line
+    right above the run goes with it.
+    """
+    kept = [i for i, line in enumerate(lines) if line.text and i not in dropped]
+    texts = [lines[i].text for i in kept]
+    found: set[int] = set()
+    for first, last in _runs_of_entries(texts) + _runs_of_recurring_titles(texts):
+        if first > 0 and _name(texts[first - 1]) in _CONTENTS_NAMES:
+            first -= 1
+        found.update(kept[first : last + 1])
+    if found:
+        logger.debug("dropped %d table-of-contents lines", len(found))
+    return found
+
+
+def _name(text: str) -> str:
+    return " ".join(text.lower().rstrip(":").split())
+
+
+def _runs_of_entries(texts: Sequence[str]) -> list[tuple[int, int]]:
+    """(first, last) of runs of "Title ..... 12" lines (a wrapped title may sit in between)."""
+    runs: list[tuple[int, int]] = []
+    n = 0
+    while n < len(texts):
+        entries: list[tuple[int, int, bool]] = []  # (line, page number, with a leader)
+        m = n
+        while m < len(texts):
+            entry = _TOC_ENTRY.fullmatch(texts[m])
+            if entry:
+                number = int(entry.group("number"))
+                if entries and number < entries[-1][1]:
+                    break
+                entries.append((m, number, bool(entry.group("leader").strip())))
+            elif not (entries and m + 1 < len(texts) and _TOC_ENTRY.fullmatch(texts[m + 1])):
+                break  # only a single wrapped line may sit between two entries
+            m += 1
+        led = sum(leader for _, _, leader in entries)
+        if led >= _MIN_LED_ENTRIES or len(entries) >= _MIN_PLAIN_ENTRIES:
+            runs.append((entries[0][0], entries[-1][0]))
+            n = entries[-1][0] + 1
+        else:
+            n += 1
+    return runs
+
+
+def _runs_of_recurring_titles(texts: Sequence[str]) -> list[tuple[int, int]]:
+    """(first, last) of runs of short title lines that recur later, each with text between.
+
+    The headings a table of contents lists come back in the same order, with body text between
+    them; lines of a summary that the report repeats word for word come back side by side.
+    """
+    places: dict[str, list[int]] = defaultdict(list)
+    for n, text in enumerate(texts):
+        places[_title_key(text)].append(n)
+    runs: list[tuple[int, int]] = []
+    n = 0
+    while n < len(texts):
+        m, previous = n, n
+        while m < len(texts) and _is_title_line(texts[m]):
+            after = [k for k in places[_title_key(texts[m])] if k > previous + _MIN_GAP_LINES]
+            if not after:
+                break
+            previous = after[0]
+            m += 1
+        if m - n >= _MIN_RECURRING_TITLES:
+            runs.append((n, m - 1))
+        n = max(m, n + 1)
+    return runs
+
+
+def _is_title_line(text: str) -> bool:
+    return len(text) <= _MAX_TITLE_CHARS and text[-1] not in _SENTENCE_END + ",;:"
+
+
+def _title_key(text: str) -> str:
+    """A title without its page number and leader, as it appears in the table of contents."""
+    entry = _TOC_ENTRY.fullmatch(text)
+    return _name(entry.group("title") if entry else text)
 
 
 def _normalise_line(raw: str, line: _Line, builder: _Builder) -> None:

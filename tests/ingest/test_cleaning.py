@@ -413,3 +413,58 @@ def test_property_source_offsets_map_back(pages: list[str], numbered: bool) -> N
     assert result.text == result.text.strip()
     if numbered and result.text:
         assert result.page_at(0) is not None
+
+
+# --- table of contents ----------------------------------------------------------------------
+
+PARAGRAPH = (
+    "Dit hoofdstuk beschrijft wat de gemeente doet en waarom zij dat zo doet, met voorbeelden\n"
+    "uit de praktijk van de wijkteams en de jeugdgezondheidszorg in de regio."
+)
+
+
+def report_with_contents(contents: list[str]) -> str:
+    body = [f"{title}\n{PARAGRAPH}" for title in ("1. Inleiding", "2. Methode", "3. Resultaten")]
+    return "\n".join(["Rapport over samenwerking", "Inhoudsopgave", *contents, *body])
+
+
+@pytest.mark.parametrize(
+    "contents",
+    [
+        ["1. Inleiding ........ 3", "2. Methode .......... 5", "3. Resultaten ....... 9"],
+        ["1. Inleiding\t3", "2. Methode\t5", "3. Resultaten\t9"],
+        ["1. Inleiding", "2. Methode", "3. Resultaten"],  # no page numbers: the titles recur
+    ],
+)
+def test_a_table_of_contents_is_not_content(contents: list[str]) -> None:
+    text = clean(report_with_contents(contents))
+
+    assert "Inhoudsopgave" not in text
+    assert text.count("2. Methode") == 1
+    assert text.index("1. Inleiding") > text.index("Rapport over samenwerking")
+    headings = [s.heading for s in find_sections(text)]
+    assert headings[-3:] == ["1. Inleiding", "2. Methode", "3. Resultaten"]
+
+
+def test_lines_that_end_in_numbers_are_not_a_table_of_contents() -> None:
+    rows = ["Utrecht 12", "Amersfoort 7", "Zeist 4"]  # decreasing counts, no leaders
+    assert all(row in clean("\n".join(["Aantal gezinnen per gemeente:", *rows])) for row in rows)
+
+
+def test_a_summary_repeated_word_for_word_is_kept() -> None:
+    summary = ["Samenwerking vraagt tijd", "en vertrouwen tussen", "professionals in de wijk"]
+    text = "\n".join([*summary, PARAGRAPH, *summary, PARAGRAPH])
+
+    assert clean(text).count("vertrouwen tussen") == 2
+
+
+def test_contents_pages_of_a_pdf_are_skipped() -> None:
+    pages = [
+        PageText(1, "Inhoud\nInleiding .... 2\nWerkwijze .... 2\nUitkomsten .... 3"),
+        PageText(2, f"Inleiding\n{PARAGRAPH}\nWerkwijze\n{PARAGRAPH}"),
+        PageText(3, f"Uitkomsten\n{PARAGRAPH}"),
+    ]
+    result = clean_pages(pages)
+
+    assert "...." not in result.text and "Inhoud\n" not in result.text
+    assert result.page_at(result.text.index("Inleiding")) == 2
