@@ -81,7 +81,7 @@ def _count(value: Any) -> str:
 def format_splits(summary: dict[str, Any]) -> list[str]:
     """The headline metrics of all questions and of each part, side by side."""
     parts = {"all": summary, **summary.get("splits", {})}
-    if len(parts) < 2:
+    if len(parts) < 3:  # all questions and both parts; one part alone equals all
         return []
     lines = [f"{'':<24}" + "".join(f"{name:>8}" for name in parts)]
     for label, key in _SIDE_BY_SIDE:

@@ -315,7 +315,7 @@ def _part(gate: dict[str, Any]) -> str:
 def _splits_rows(run: dict[str, Any]) -> tuple[list[str], list[list[str]]] | None:
     summary = run["summary"]
     parts = {"alle": summary, **summary.get("splits", {})}
-    if len(parts) < 2:
+    if len(parts) < 3:  # all questions and both parts; one part alone equals all
         return None
     header = ["", *parts]
     rows = [["Vragen", *(str(p["counts"]["questions"]) for p in parts.values())]]

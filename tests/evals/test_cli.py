@@ -158,9 +158,10 @@ def test_the_gate_checks_the_test_part(setup: dict[str, Any]) -> None:
     assert result.exit_code == 0, result.output
     assert "Thresholds not checked" in result.stderr
     assert list(_json(result.stdout)["summary"]["splits"]) == ["dev"]
-    # a test-only run is
+    # a test-only run is, and shows no side-by-side columns (all equals test)
     result = runner.invoke(eval_app, ["run", "--corpus", "x", "--split", "test"])
     assert result.exit_code == 1
+    assert not any(line.split() == ["all", "test"] for line in result.stdout.splitlines())
 
 
 def test_gates_of_another_corpus_do_not_apply(setup: dict[str, Any], tmp_path: Path) -> None:
