@@ -65,7 +65,9 @@ def is_follow_up(question: str) -> bool:
 
 
 def refers_back(question: str) -> bool:
-    return bool(_REFERS_BACK.search(question))
+    """Whether ``question`` points at something by a pronoun ("wat doet die dan?"), which is
+    then likely named in the previous answer ("het" is left out: mostly an article)."""
+    return any(m.group(0).lower() != "het" for m in _REFERS_BACK.finditer(question))
 
 
 def cap(text: str, limit: int = MAX_QUESTION_CHARS) -> str:
@@ -81,10 +83,15 @@ def names(text: str) -> list[str]:
     """The names and numbers in ``text``, the same in both languages: "SAVE", "Lokalis",
     "2018" (a capitalised word only when it doesn't start a sentence)."""
     found = []
+    end = 0
+    previous = ""  # the last non-space character before the word
     for match in _WORD.finditer(text):
         word = match.group(0)
-        before = text[: match.start()].rstrip()
-        starts_sentence = not before or before[-1] in ".!?:(\"'“‘"
+        gap = text[end : match.start()].strip()
+        previous = gap[-1] if gap else previous
+        end = match.end()
+        starts_sentence = not previous or previous in ".!?:(\"'“‘"
+        previous = word[-1]
         if (
             any(c.isdigit() for c in word)
             or (word.isupper() and len(word) >= 2)
@@ -95,7 +102,7 @@ def names(text: str) -> list[str]:
 
 
 class FollowUps:
-    """Rewrites follow-ups as standalone questions over one index's vocabulary and glossary."""
+    """Rewrites follow-ups as standalone questions with one index's analyzer and glossary."""
 
     def __init__(
         self,
@@ -105,7 +112,6 @@ class FollowUps:
         max_carried: int = MAX_CARRIED,
     ) -> None:
         self.analyzer: DutchAnalyzer = lexical.analyzer
-        self.known = lexical.document_frequency
         self.terms = terms
         self.limit = limit
         self.max_carried = max_carried
@@ -196,10 +202,6 @@ class ConversationStore:
         with self._lock:
             turns = self._turns.get(conversation_id)
             return turns[-1] if turns else None
-
-    def last_question(self, conversation_id: str) -> str | None:
-        turn = self.last_turn(conversation_id)
-        return turn.standalone if turn else None
 
     def add(self, conversation_id: str, turn: Turn) -> None:
         turn = Turn(
