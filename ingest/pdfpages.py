@@ -18,13 +18,14 @@ PDFIUM_LOCK = threading.RLock()
 
 
 @dataclass(frozen=True)
-class PageChars:
-    """A page's characters as pdfium reads them, each with its box in PDF points."""
+class PdfPageText:
+    """A page's text layer as pdfium reads it: one character per pdfium character index."""
 
-    width: float
+    path: Path
+    number: int
+    width: float  # in PDF points
     height: float
-    text: str  # one entry per pdfium character index
-    boxes: tuple[tuple[float, float, float, float], ...]  # (left, bottom, right, top)
+    text: str
 
 
 @contextmanager
@@ -45,10 +46,8 @@ def page_count(path: Path) -> int:
         return len(pdf)
 
 
-def render_page(path: Path, number: int, scale: float) -> tuple[Any, PageChars]:
-    """Page ``number`` (1-based) as a PIL image at ``scale`` × 72 dpi, and its characters."""
-    import pypdfium2.raw as pdfium_c
-
+def render_page(path: Path, number: int, scale: float) -> tuple[Any, PdfPageText]:
+    """Page ``number`` (1-based) as a PIL image at ``scale`` × 72 dpi, and its text layer."""
     with open_pdf(path) as pdf:
         if not 1 <= number <= len(pdf):
             raise IndexError(f"page {number} is not in this document (1–{len(pdf)})")
@@ -56,20 +55,43 @@ def render_page(path: Path, number: int, scale: float) -> tuple[Any, PageChars]:
         try:
             image = page.render(scale=scale).to_pil()
             width, height = page.get_size()
-            textpage = page.get_textpage()
+            text = _page_text(page)
+        finally:
+            page.close()
+    return image, PdfPageText(path, number, width, height, text)
+
+
+def char_boxes(
+    page: PdfPageText, indexes: list[int]
+) -> list[tuple[float, float, float, float]]:
+    """The boxes (left, bottom, right, top, in PDF points) of the characters at ``indexes``."""
+    with open_pdf(page.path) as pdf:
+        pdf_page = pdf[page.number - 1]
+        try:
+            textpage = pdf_page.get_textpage()
             try:
-                count = textpage.count_chars()
-                chars = []
-                boxes = []
-                for index in range(count):
-                    code = pdfium_c.FPDFText_GetUnicode(textpage.raw, index)
-                    chars.append(chr(code) if 0 < code < 0x110000 else " ")
-                    boxes.append(tuple(textpage.get_charbox(index)))
+                return [tuple(textpage.get_charbox(i)) for i in indexes]
             finally:
                 textpage.close()
         finally:
-            page.close()
-    return image, PageChars(width, height, "".join(chars), tuple(boxes))
+            pdf_page.close()
+
+
+def _page_text(page: Any) -> str:
+    """One character per pdfium character index (the text layer read in one call when its
+    length agrees, else character by character)."""
+    import pypdfium2.raw as pdfium_c
+
+    textpage = page.get_textpage()
+    try:
+        count = textpage.count_chars()
+        text = textpage.get_text_range() if count else ""
+        if len(text) != count:
+            codes = (pdfium_c.FPDFText_GetUnicode(textpage.raw, i) for i in range(count))
+            text = "".join(chr(c) if 0 < c < 0x110000 else " " for c in codes)
+        return str(text)
+    finally:
+        textpage.close()
 
 
 def render_for_ocr(path: Path, number: int, dpi: int = 300) -> Any:
