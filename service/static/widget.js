@@ -13,6 +13,8 @@
  *   lang="en"                 English interface (default Dutch). Answers given in English
  *                             get English labels automatically.
  *   storage-key="…"           Optional: keeps two widgets on one page apart in sessionStorage.
+ *   no-storage                Keep nothing in the host page's sessionStorage: the questions
+ *                             and answers are gone when the page reloads (for shared PCs).
  *
  * Styling — set these CSS custom properties on the element (or any ancestor):
  *   --vraagbaak-accent         main colour: send button, links, markers     (#1d5f8a)
@@ -675,13 +677,14 @@ h2, h3, h4, p, ol, ul { margin: 0; padding: 0; }
     // conversation state
 
     restore() {
-      const saved = store.load(this.storageKey);
+      const saved = this.hasAttribute("no-storage") ? null : store.load(this.storageKey);
       this.messages = saved && Array.isArray(saved.messages) ? saved.messages : [];
       this.conversationId = saved ? saved.conversationId || null : null;
       this.renderAll();
     }
 
     persist() {
+      if (this.hasAttribute("no-storage")) return;
       store.save(this.storageKey, {
         conversationId: this.conversationId,
         messages: this.messages.slice(-MAX_STORED_MESSAGES),

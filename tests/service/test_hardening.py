@@ -806,3 +806,17 @@ def test_a_question_over_the_model_window_is_refused_before_any_work(
         del client.app.state.assistant.ask  # type: ignore[attr-defined]
         fits = client.post("/api/ask", json={"question": " ".join(["regie"] * 30)})
         assert fits.status_code == 200
+
+
+def test_the_widget_can_keep_nothing_in_session_storage() -> None:
+    """Static check (the browser suite covers storage itself): with the ``no-storage``
+    attribute the widget neither reads nor writes sessionStorage."""
+    source = (STATIC / "widget.js").read_text(encoding="utf-8")
+    assert " *   no-storage " in source
+    restore = source[source.index("    restore() {") : source.index("    persist() {")]
+    persist = source[source.index("    persist() {") : source.index("    newConversation() {")]
+    assert 'this.hasAttribute("no-storage") ? null : store.load(' in restore
+    assert persist.index('if (this.hasAttribute("no-storage")) return;') < persist.index(
+        "store.save("
+    )
+    assert source.count("sessionStorage.setItem") == 1  # only through store.save
