@@ -117,12 +117,14 @@ def progress_lines(every: float) -> IngestProgress:
     from ingest.progress import IngestProgress
 
     last = time.monotonic()
+    embedding = False
 
     def report(progress: IngestProgress) -> None:
-        nonlocal last
+        nonlocal last, embedding
         now = time.monotonic()
-        if now - last >= every:
-            last = now
+        started = progress.embedding_started is not None
+        if now - last >= every or started != embedding:  # and when embedding begins
+            last, embedding = now, started
             typer.echo(f"ingest: {progress.line()}", err=True)
 
     return IngestProgress(report)
