@@ -18,7 +18,7 @@ from ingest.index import Index
 from ingest.language import detect_language
 from ingest.lexical import DutchAnalyzer
 from service.answering.asked import after_section_number, answers_type, asked_type, gives_number
-from service.answering.messages import not_found
+from service.answering.messages import not_found, part_not_found
 from service.answering.model import Answer, Citation, Language
 from service.answering.refusal import (
     Evidence,
@@ -37,6 +37,18 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 # shows that already) or a figure or table caption.
 _CAPTION = re.compile(r"(figuur|tabel|bijlage|figure|table|appendix)\s+\d+\b", re.IGNORECASE)
 _TERMINAL = re.compile(r"[.!?:;…]['’”\")]*$")
+_QUESTION_END = re.compile(r"\?['’”\")]*$")
+_FULL_STOP = re.compile(r"[.!]['’”\")]*$")
+_WHOLE_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")  # "fraude-onderzoek" is one word
+_GLUED_NUMBER = re.compile(r"\s*\d{1,3}[.)](?=[^\W\d_])")
+_NUMBER_CELL = re.compile(r"^[€$£]?[+-]?\d[\d.,]*%?$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-–—•●▪◦·*►✓]|\(?[a-zA-Z0-9]{1,3}\))\s*")
+_REFERENCE = re.compile(
+    r"\b(?:zie|see|vgl\.?|cf\.?)\s+(?:ook\s+|also\s+)?(?:de\s+|het\s+|the\s+)?"
+    r"(?:(?:hier)?boven|(?:hier)?onder|eerder|bijlage|tabel|figuur|hoofdstuk|paragraaf|pagina|"
+    r"blz\.|artikel|above|below|earlier|appendix|annex|table|figure|chapter|section|page)",
+    re.IGNORECASE,
+)
 # Sentences prepared ahead of the questions: the whole of a usual corpus, a bounded share
 # (≈ 3 KB each) of a very large one, whose other sentences are prepared when first quoted.
 PREPARED_SENTENCES = 20_000
@@ -51,7 +63,7 @@ class AnswerConfig:
     passages: int = 8  # top passages whose sentences compete
     max_sentences: int = 5
     max_chars: int = 600  # quotes after the first are added only while the answer fits
-    min_words: int = 5  # shorter sentences (headings, cells) are not quoted
+    min_words: int = 6  # shorter sentences (headings, cells, fragments) are not quoted
     question_penalty: float = 1.0  # a sentence that asks (interview guides) answers nothing
     number_bonus: float = 0.3  # "hoeveel …?": a sentence that gives a number comes first
     margin: float = 0.3  # sentences within this of the best one are kept
@@ -144,6 +156,12 @@ class ExtractiveAnswerer:
                 _citation(n, candidate.hit, candidate.start, candidate.end, candidate.score)
             )
             parts.append(f"{candidate.quote} [{n}]")
+        kind = asked_type(question)
+        notes = (
+            (part_not_found(language, kind),)
+            if kind is not None and draft.evidence.type_missing
+            else ()
+        )
         return Answer(
             answer=" ".join(parts),
             refused=False,
@@ -151,6 +169,7 @@ class ExtractiveAnswerer:
             citations=tuple(citations),
             standalone_question=question,
             confidence=round(1.0 - unanswerable, 4),
+            notes=notes,
         )
 
     def draft(self, question: str) -> Draft:
@@ -215,8 +234,9 @@ class ExtractiveAnswerer:
             numbers = index.sentence_owner[sentence_rows, 1].tolist()
             for n, cosine in zip(numbers, cosines, strict=True):
                 start, end = hit.chunk.sentences[n]
+                start += _glued_number_length(hit.chunk.text[start:end])  # "26.We …" → "We …"
                 facts = _facts(analyzer, hit.chunk.text[start:end], headings)
-                if facts.words < config.min_words or facts.label:
+                if facts.words < config.min_words or facts.label or not facts.statement:
                     continue
                 lexical = len(query_terms & facts.terms) / len(query_terms) if query_terms else 0.0
                 score = (
@@ -275,18 +295,49 @@ class _Facts(NamedTuple):
     asks: bool  # a question (interview guides): answers nothing
     number: bool  # gives a number (for "hoeveel …?")
     terms: frozenset[str]  # its lexical terms
+    statement: bool  # says something: not a table row, cross-reference, bare bullet or title
 
 
 @lru_cache(maxsize=200_000)
 def _facts(analyzer: DutchAnalyzer, text: str, headings: frozenset[str]) -> _Facts:
     """Remembered: the same sentences come back question after question."""
     return _Facts(
-        words=_words(text)[0],
+        words=len(_WHOLE_WORD.findall(text)),
         label=_is_label(text, headings),
         asks=text.rstrip().endswith("?"),
         number=_gives_number(text),
         terms=analyzer.term_set(text),
+        statement=_is_statement(text),
     )
+
+
+def _glued_number_length(sentence: str) -> int:
+    """How many characters of a list number are glued to the first word ("26.We …": 3)."""
+    match = _GLUED_NUMBER.match(sentence)
+    return match.end() if match else 0
+
+
+def _is_statement(sentence: str) -> bool:
+    """Whether a sentence says something one can quote as an answer. Not: a question (an
+    interview guide's), a table row (tab- or pipe-separated cells, or mostly numbers without a
+    closing full stop), a cross-reference ("zie bijlage 3", "see above"), a list item or a
+    title-like line without closing punctuation."""
+    text = sentence.strip()
+    if not text or _QUESTION_END.search(text):
+        return False
+    words = _WORD.findall(text)
+    closed = bool(_TERMINAL.search(text))
+    numbers = sum(1 for w in text.split() if _NUMBER_CELL.match(w.strip("()[],;:")))
+    if "\t" in text or text.count("|") >= 2:
+        return False
+    if not closed and numbers >= 2 and numbers >= 0.3 * len(words):
+        return False
+    reference = _REFERENCE.search(text)
+    if reference and (reference.start() <= 2 or len(words) < 10):
+        return False
+    if _LIST_ITEM.match(text) and not _FULL_STOP.search(text):
+        return False  # a bullet ends with a full stop when it is a whole sentence
+    return closed or len(words) > 15 or text.endswith(",")
 
 
 def prepare_index(index: Index, limit: int = PREPARED_SENTENCES) -> int:

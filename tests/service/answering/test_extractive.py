@@ -15,6 +15,7 @@ from service.answering.extractive import (
     _gives_number,
     _headings,
     _is_label,
+    _is_statement,
     prepare_index,
 )
 from service.answering.refusal import Evidence, RefusalModel
@@ -232,3 +233,46 @@ def test_flagship_answers(real_index_settings: Settings, real_embedder) -> None:
     assert english.language == "en"
     refused = answerer.answer("Hoeveel gezinnen bereikten de buurtteams in Amersfoort?")
     assert refused.refused and refused.related
+
+
+@pytest.mark.parametrize(
+    ("sentence", "statement"),
+    [
+        ("De gezinswerker is meestal de regiehouder in het traject.", True),
+        ("deelautoplaats: parkeerplaats aangewezen voor het parkeren van een deelauto.", True),
+        ("a. voor jeugdigen die een behandeling krijgen binnen de jeugd-ggz;", True),
+        ("Wie heeft de regie als SAVE bij het traject betrokken is?", False),  # a question
+        ("Jeugdhulp totaal 389 281 282 227", False),  # a table row
+        ("Zie boven (paragraaf 3.2) voor de afspraken.", False),  # a cross-reference
+        ("- welke afspraken over het zoeken naar een JIM", False),  # a bullet, no sentence
+        ("Samenwerking tussen basishulp en specialistische hulp", False),  # a title
+    ],
+)
+def test_what_counts_as_a_statement(sentence: str, statement: bool) -> None:
+    assert _is_statement(sentence) is statement
+
+
+def test_a_list_number_glued_to_the_sentence_is_not_quoted(small_settings: Settings) -> None:
+    _add_report(
+        small_settings,
+        "interviews.txt",
+        "Interviews\n\n26.We hebben de casus besproken en de gezinswerker bleef de regiehouder "
+        "van het traject met SAVE.\n",
+    )
+    answer = _answerer(small_settings).answer("Bleef de gezinswerker regiehouder met SAVE?")
+    quotes = [c.quote for c in answer.citations]
+    assert any(q.startswith("We hebben de casus besproken") for q in quotes)
+    assert not any(q.lstrip().startswith("26.") for q in quotes)
+
+
+def test_an_asked_type_the_quotes_lack_is_noted_in_the_question_language(
+    small_settings: Settings,
+) -> None:
+    answerer = _answerer(small_settings)
+    dutch = answerer.answer("Wat kost een eerste gesprek bij het buurtteam?")
+    english = answerer.answer("How much does a first conversation with the buurtteam cost?")
+    assert not dutch.refused and dutch.notes == (
+        "Het gevraagde bedrag staat niet in de geciteerde passages.",
+    )
+    assert english.notes == ("The amount asked for is not in the quoted passages.",)
+    assert not answerer.answer("Wie heeft de regie als SAVE betrokken is?").notes
