@@ -20,8 +20,8 @@ from service.api.schemas import (
     SearchResponse,
 )
 from service.assistant import Assistant
-from service.security.token_window import check_question_fits
 from service.engine import Engine
+from service.security.token_window import check_question_fits
 
 logger = logging.getLogger(__name__)
 
