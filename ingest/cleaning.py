@@ -558,7 +558,7 @@ def _hyphen_join(before: str, after: str, vocabulary: set[str]) -> str | None:
     if "-" in head[:-1]:
         return "keep"  # "kant-en-klare"
     if not (before[-2].islower() and after[0].islower()):
-        return "keep"  # "JIM-aanpak", "0-100", "Utrecht-Stad"
+        return "keep"  # "ABC-aanpak", "0-100", "Noord-Holland"
     tail = _WORD.match(next_word)
     if tail and f"{head.lower()}{tail.group().lower()}" in vocabulary:
         return "keep"  # the document spells this compound with a hyphen elsewhere

@@ -1,7 +1,7 @@
 """Find the headings in a document's clean text, so passages can cite their section.
 
 Extracted reports carry no markup, so headings are recognised by their form: numbering
-("3.2. Samenwerking …", "Hoofdstuk 4", "Artikel 2"), well-known section names ("Samenvatting",
+("3.2. Werkwijze …", "Hoofdstuk 4", "Artikel 2"), well-known section names ("Samenvatting",
 "Conclusies") and short title-like lines standing on their own. Levels come from the numbering
 depth; unnumbered headings nest under the numbered section they appear in.
 """
@@ -45,7 +45,8 @@ _FRONT_OR_BACK_MATTER = frozenset(
         "samenvatting", "management summary", "summary", "executive summary", "abstract",
         "voorwoord", "inhoud", "inhoudsopgave", "literatuur", "literatuurlijst", "referenties",
         "references", "bronnen", "bronvermelding", "bijlage", "bijlagen", "nawoord", "dankwoord",
-        "colofon", "afkortingen", "begrippenlijst", "verantwoording",
+        "colofon", "afkortingen", "begrippenlijst", "verantwoording", "preamble", "preambule",
+        "whereas", "recitals", "overwegende", "overwegingen", "considerans",
     }
 )  # fmt: skip
 _BODY_SECTION_NAMES = frozenset(
@@ -140,7 +141,7 @@ def _without_toc_entries(candidates: list[_Candidate]) -> list[_Candidate]:
 
 
 def _without_odd_chapter_numbers(candidates: list[_Candidate]) -> list[_Candidate]:
-    """Keep "N." headings only in the style most use ("3." or "3"): "1 SWT met …" is a cell."""
+    """Keep "N." headings only in the style most use ("3." or "3"): the rest are table cells."""
     chapters = [c for c in candidates if c.kind == "numbered" and c.depth == 1]
     if len(chapters) <= 2:
         return candidates
@@ -336,11 +337,11 @@ def _numbered(start: int, line: str, match: re.Match[str]) -> _Candidate | None:
     if not (title[0].isupper() or title[0] in "“‘'\"") or any(n == 0 or n > 30 for n in number):
         return None
     if ";" in title:
-        return None  # "3. Vertrouwen en respect; bouwen aan werkrelaties": a list item
+        return None  # "3. Rust; regelmaat; reinheid": an item of a list, not a title
     if title.endswith((".", ",", ";", ":")) or _has_toc_page_number(title):
         return None
     if depth == 1 and ("?" in title or (not match.group(2) and len(title.split()) > 8)):
-        return None  # a numbered question in a topic list, or a stray cell "1 SWT met …"
+        return None  # a numbered question in a list, or a long table cell "1 Team met …"
     if len(title.split()) > 14 or _last_word(title) in FUNCTION_WORDS:
         return None
     return _Candidate(start, line, "numbered", depth, number, dotted=bool(match.group(2)))

@@ -296,3 +296,38 @@ def test_marked_headings_are_headings_whatever_their_form() -> None:
         ("Preambule van de regeling", 2),
         ("Artikel 1", 1),
     ]
+
+
+def test_recitals_have_a_section_of_their_own_and_articles_their_chapter() -> None:
+    recital = (
+        "The protection of natural persons in relation to the processing of personal data is a "
+        "fundamental right, laid down in the Charter and in the Treaty."
+    )
+    text = "\n".join(
+        [
+            "REGULATIONS",
+            "THE EUROPEAN PARLIAMENT AND THE COUNCIL OF THE EUROPEAN UNION,",
+            "Having regard to the Treaty on the Functioning of the European Union,",
+            "Whereas:",
+            *(f"({n}) {recital}" for n in range(1, 6)),
+            "HAVE ADOPTED THIS REGULATION:",
+            "CHAPTER I",
+            "General provisions",
+            "Article 1",
+            "Subject-matter and objectives",
+            f"1. {recital}",
+        ]
+    )
+    sections = find_sections(text)
+    paths = [" > ".join(s.path) for s in sections]
+
+    assert "Whereas" in paths
+    whereas = next(s for s in sections if s.heading == "Whereas")
+    assert text.index("(1) The protection") > whereas.start
+    assert not [s for s in sections if whereas.start < s.start < text.index("(5)")]
+    assert "CHAPTER I General provisions > Article 1 Subject-matter and objectives" in paths
+
+
+def test_overwegingen_have_a_section_of_their_own() -> None:
+    text = "\n".join(["Het college,", "Overwegende:", f"(1) {BODY}", f"(2) {BODY}"])
+    assert headings(text) == ["Overwegende"]
