@@ -202,6 +202,7 @@ class ExtractiveAnswerer:
             quotes,
             lexical,
             rank,
+            _nearest_language(retriever.index, scores) not in (None, scores.language),
         )
         return Draft(scores, hits, candidates, chosen, evidence)
 
@@ -384,6 +385,14 @@ def _is_label(sentence: str, headings: frozenset[str]) -> bool:
 
 
 _gives_number = gives_number  # what the tests call it
+
+
+def _nearest_language(index: Index, scores: QueryScores) -> str | None:
+    """The language of the document whose sentence is closest to the question (dense)."""
+    if not len(scores.sentence):
+        return None
+    chunk = index.chunks[int(np.argmax(scores.sentence))]
+    return index.documents[chunk.doc_id].language
 
 
 def _context(hit: SearchHit) -> str:

@@ -156,15 +156,18 @@ def gather_evidence(
     quotes: Sequence[Quote],
     lexical: LexicalIndex,
     lexical_rank: int | None = None,
+    nearest_other_language: bool = False,
 ) -> Evidence:
     """``terms`` from ``question_terms``; ``quotes`` what the answer would quote, best first;
-    ``lexical_rank`` the 1-based BM25 rank of the first quote's passage (None: not ranked)."""
+    ``lexical_rank`` the 1-based BM25 rank of the first quote's passage (None: not ranked);
+    ``nearest_other_language``: the sentence closest to the question (dense model) is in
+    another language, so the question's names may be the other language's words for it."""
     analyzer = lexical.analyzer
     same = [q for q in quotes if q.same_language]
     quoted = frozenset().union(*(analyzer.term_set(q.text) for q in same))
     cited = frozenset().union(*(analyzer.term_set(q.passage) for q in same))
     names = question_names(question)
-    if quotes and not quotes[0].same_language:
+    if nearest_other_language or (quotes and not quotes[0].same_language):
         # Across languages only numbers and acronyms can be checked by their letters (a name
         # may be spelled otherwise: "Spanje", "Spain"); the cosines speak for the rest.
         names = [n for n in names if n[:1].isdigit() or n.isupper()]

@@ -146,3 +146,16 @@ def test_a_model_weighs_only_its_features() -> None:
                 "features": ["best_lexical"],  # a feature of an older model
             }
         )
+
+
+def test_a_name_is_not_checked_when_the_nearest_text_is_in_another_language() -> None:
+    """"Kinderrechtenverdrag" may be what an English treaty calls otherwise."""
+    lexical = _lexical()
+    question = "Wanneer trad het Kinderrechtenverdrag in werking in 2018?"
+    terms = question_terms(question, "nl", lexical)
+    plain = gather_evidence(question, terms, _scores(), [_quote(1)], lexical)
+    near = gather_evidence(
+        question, terms, _scores(), [_quote(1)], lexical, nearest_other_language=True
+    )
+    assert plain.unknown_name == 1.0 and near.unknown_name == 0.0
+    assert near.missing_entity == 0.0  # 2018, a number, is still checked: it is there
