@@ -154,17 +154,16 @@ def _definitions_whole(
 def _section_ranges(text: str, sections: Sequence[Section]) -> Iterator[tuple[str, int, int]]:
     """(section path, start, end) of each stretch of text; a heading-only section joins the next."""
     ordered = sorted((s for s in sections if 0 <= s.start < len(text)), key=lambda s: s.start)
-    bounds: list[tuple[str, int]] = [("", 0)]
+    bounds: list[tuple[str, int, str | None]] = [("", 0, None)]
     for section in ordered:
         if section.start == bounds[-1][1]:
             bounds.pop()
-        bounds.append((" > ".join(section.path), section.start))
+        bounds.append((" > ".join(section.path), section.start, section.heading))
     pending_start: int | None = None
-    for n, (path, start) in enumerate(bounds):
+    for n, (path, start, heading) in enumerate(bounds):
         end = bounds[n + 1][1] if n + 1 < len(bounds) else len(text)
         range_start = start if pending_start is None else pending_start
-        preface = n == 0 and not path
-        if n + 1 < len(bounds) and _is_tiny(text, start, end, has_heading=not preface):
+        if n + 1 < len(bounds) and _is_tiny(text, start, end, heading):
             pending_start = range_start
             continue
         pending_start = None
@@ -172,8 +171,15 @@ def _section_ranges(text: str, sections: Sequence[Section]) -> Iterator[tuple[st
             yield path, range_start, end
 
 
-def _is_tiny(text: str, start: int, end: int, *, has_heading: bool = True) -> bool:
-    heading_end = text.find("\n", start, end) if has_heading else start
+def _is_tiny(text: str, start: int, end: int, heading: str | None) -> bool:
+    """Too little text under the heading, which may run over more than one line."""
+    content = "".join(text[start:end].split())
+    if heading is None:
+        return len(content) < _TINY_SECTION_CHARS
+    title = "".join(heading.split())
+    if content.startswith(title):
+        return len(content) - len(title) < _TINY_SECTION_CHARS
+    heading_end = text.find("\n", start, end)
     body = text[heading_end:end] if heading_end != -1 else ""
     return len("".join(body.split())) < _TINY_SECTION_CHARS
 

@@ -364,3 +364,13 @@ def test_real_pdf_definition_is_a_sentence_of_its_own_on_its_page() -> None:
         assert chunk.page is not None and chunk.page_end is not None
         assert chunk.page <= 2 <= chunk.page_end
         assert "Datum" not in chunk.text and "Registratienummer" not in chunk.text
+
+
+def test_a_heading_over_two_lines_without_text_joins_the_next_section() -> None:
+    text = "§ 5.2\n\nErkenning als kwaliteitsregister jeugd\n\nArtikel 5.2.1\n\n" + "Tekst. " * 10
+    paragraph = Section(0, 1, "§ 5.2 Erkenning als kwaliteitsregister jeugd", ("§ 5.2 …",))
+    article = Section(text.index("Artikel"), 2, "Artikel 5.2.1", ("§ 5.2 …", "Artikel 5.2.1"))
+    chunks = chunk_document("d", CleanText(text.strip()), [paragraph, article])
+
+    assert [c.section for c in chunks] == ["§ 5.2 … > Artikel 5.2.1"]
+    assert chunks[0].text.startswith("§ 5.2")
