@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import shutil
 import threading
 import time
 import uuid
@@ -143,6 +144,7 @@ class IngestJobs:
                     if document.status not in FINAL_STATUSES:
                         document.status, document.reason = "failed", job.message
             finally:
+                shutil.rmtree(self.store.root / "incoming" / job.id, ignore_errors=True)
                 job.finished = job.finished or time.time()
                 job.version += 1
 
