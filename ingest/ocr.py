@@ -60,6 +60,13 @@ def fill_textless_pages(path: Path, pages: tuple[PageText, ...]) -> OcrResult:
         return OcrResult(pages, (), ())
     languages = tesseract_languages()
     if languages is None:
+        logger.warning(
+            "%s: page(s) %s have no text layer (scanned?) and stay empty — to read them, "
+            "install OCR: %s",
+            path.name,
+            ", ".join(str(n) for n in textless),
+            INSTALL_COMMAND,
+        )
         return OcrResult(pages, (), tuple(textless))
     read: dict[int, str] = {}
     for number in textless:
@@ -73,6 +80,8 @@ def fill_textless_pages(path: Path, pages: tuple[PageText, ...]) -> OcrResult:
     filled = tuple(
         PageText(p.number, read[p.number]) if p.number in read else p for p in pages
     )
+    if read:
+        logger.info("%s: read page(s) %s by OCR", path.name, ", ".join(map(str, sorted(read))))
     return OcrResult(
         filled, tuple(sorted(read)), tuple(n for n in textless if n not in read)
     )
