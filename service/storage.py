@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from service.security.redaction import redact
 from service.security.retention import purge_older_than
+from vraagbaak.errors import VraagbaakError
 
 PURGE_EVERY_SECONDS = 3600
 # Ids as the service issues them: a conversation is a uuid4 in hex, a passage
@@ -32,6 +33,16 @@ def stored_id(value: str | None, pattern: str) -> str | None:
     if value is None or re.fullmatch(pattern, value):
         return value
     return redact(value)
+
+
+class StorageFullError(VraagbaakError):
+    """The disk holding the database is full; the API answers 503 with this message."""
+
+    def __init__(self, table: str) -> None:
+        super().__init__(
+            f"Could not store the {table}: the server's disk is full — the administrator must "
+            "free space; answers keep working"
+        )
 
 
 class RetainedTable:
@@ -62,10 +73,18 @@ class RetainedTable:
             return 0
         marks = ", ".join("?" * len(columns))
         with self._lock:
-            cursor = self._conn.execute(
-                f"INSERT INTO {self.table} (created_at, {', '.join(columns)}) VALUES (?, {marks})",
-                (time.time(), *values),
-            )
+            try:
+                cursor = self._conn.execute(
+                    f"INSERT INTO {self.table} (created_at, {', '.join(columns)}) "
+                    f"VALUES (?, {marks})",
+                    (time.time(), *values),
+                )
+            except sqlite3.OperationalError as error:
+                if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or (
+                    "disk is full" in str(error)
+                ):
+                    raise StorageFullError(self.table) from error
+                raise
             self._purge(force=False)
             return int(cursor.lastrowid or 0)
 

@@ -820,3 +820,34 @@ def test_the_widget_can_keep_nothing_in_session_storage() -> None:
         "store.save("
     )
     assert source.count("sessionStorage.setItem") == 1  # only through store.save
+
+
+class _FullDisk:
+    """A connection whose every write fails the way SQLite does on a full disk."""
+
+    def __init__(self, real: sqlite3.Connection) -> None:
+        self.real = real
+
+    def execute(self, sql: str, *args: object) -> object:
+        if sql.lstrip().upper().startswith("INSERT"):
+            error = sqlite3.OperationalError("database or disk is full")
+            error.sqlite_errorcode = sqlite3.SQLITE_FULL  # type: ignore[attr-defined]
+            raise error
+        return self.real.execute(sql, *args)
+
+    def close(self) -> None:
+        self.real.close()
+
+
+def test_a_full_disk_makes_feedback_a_503_and_answers_keep_working(
+    small_settings: Settings,
+) -> None:
+    settings = small_settings.model_copy(update={"store_questions": True})
+    with _client(settings) as client:
+        state = client.app.state  # type: ignore[attr-defined]
+        state.feedback._conn = _FullDisk(state.feedback._conn)
+        state.question_log._conn = _FullDisk(state.question_log._conn)
+        rated = client.post("/api/feedback", json={"rating": "up", "question": "q"})
+        assert rated.status_code == 503
+        assert "disk is full" in rated.json()["detail"]
+        assert client.post("/api/ask", json={"question": QUESTIONS[0]}).status_code == 200
