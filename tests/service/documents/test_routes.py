@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from service.api.app import create_app
@@ -198,3 +199,59 @@ def test_pdf_page_image_highlights_the_quote(
     assert original.content == pdf.read_bytes()
     report = doc_client.get(f"/api/documents/{doc_id}/report").json()
     assert report["pages"] == 2 and report["pages_without_text"] == []
+
+
+def test_the_cli_and_the_page_see_the_same_documents(
+    doc_client: TestClient, small_settings: Settings
+) -> None:
+    from ingest.index import load_index
+    from ingest.originals import original_path
+    from ingest.pipeline import ingest
+
+    response = doc_client.post(
+        "/api/documents", files=[("files", ("pleegzorg.txt", NEW_TEXT.encode(), "text/plain"))]
+    )
+    wait_for(doc_client, response.json()["job"])
+    # `vraagbaak ingest` over the corpus folder finds nothing to do: the upload is there
+    report = ingest([Path(small_settings.corpus_dir)], small_settings.index_dir, HashingEmbedder())
+    assert not report.changed and "pleegzorg.txt" in report.unchanged
+    # and every indexed document's bytes are kept beside the index
+    for doc in load_index(small_settings.index_dir).documents.values():
+        kept = original_path(small_settings.index_dir, doc.sha256, doc.source)
+        assert kept.exists()
+    # a file put into the folder by hand appears on the page after the next job
+    (Path(small_settings.corpus_dir) / "handmatig.md").write_text("# Handmatig\n\nEen tekst.\n")
+    second = doc_client.post(
+        "/api/documents", files=[("files", ("ander.txt", b"Nog een protocol.\n", "text/plain"))]
+    )
+    wait_for(doc_client, second.json()["job"])
+    sources = {d["source"] for d in doc_client.get("/api/documents").json()["documents"]}
+    assert {"handmatig.md", "ander.txt", "pleegzorg.txt"} <= sources
+
+
+def test_a_failing_job_is_reported_and_the_next_one_still_runs(
+    doc_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.documents import jobs
+
+    real_ingest = jobs.ingest
+    calls = []
+
+    def broken_once(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("disk full")
+        return real_ingest(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jobs, "ingest", broken_once)
+    first = doc_client.post(
+        "/api/documents", files=[("files", ("a.txt", b"Eerste protocol.\n", "text/plain"))]
+    ).json()["job"]
+    failed = wait_for(doc_client, first)
+    assert failed["state"] == "failed" and "disk full" in failed["message"]
+    assert failed["documents"][0]["status"] == "failed"
+    second = doc_client.post(
+        "/api/documents", files=[("files", ("b.txt", b"Tweede protocol.\n", "text/plain"))]
+    ).json()["job"]
+    assert wait_for(doc_client, second)["state"] == "done"
+    assert doc_client.get("/health").json()["documents"] == 4  # both files, as the folder holds
