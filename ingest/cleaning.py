@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from ingest.markdown import render_markdown
 from ingest.model import PageText
+from ingest.structure import FUNCTION_WORDS
 
 logger = logging.getLogger(__name__)
 
@@ -577,7 +578,11 @@ def _join_or_break(before: str, after: str, gap: int, soft_gap: int, width: int)
     if (
         _starts_lower(after)
         and before[-1] not in _SENTENCE_END
-        and (gap <= soft_gap or len(before) >= 0.6 * width)
+        and (
+            gap <= soft_gap
+            or len(before) >= 0.6 * width
+            or before.rsplit(" ", 1)[-1].lower() in FUNCTION_WORDS  # "… van het" / "vorige plan"
+        )
     ):
         return " "
     if gap > soft_gap:

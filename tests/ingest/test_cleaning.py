@@ -468,3 +468,9 @@ def test_contents_pages_of_a_pdf_are_skipped() -> None:
 
     assert "...." not in result.text and "Inhoud\n" not in result.text
     assert result.page_at(result.text.index("Inleiding")) == 2
+
+
+def test_a_sentence_cut_by_a_paragraph_break_after_a_function_word_is_joined() -> None:
+    text = "Eerste alinea.\n\nNoem hierin ook de datum van het\n\nvorige plan.\n\nVolgende alinea."
+
+    assert "Noem hierin ook de datum van het vorige plan." in clean(text).split("\n")
