@@ -414,7 +414,9 @@ def _key_store(data_dir: Path | None) -> KeyStore:
 
 @keys_app.command("create")
 def keys_create(
-    scope: Annotated[str, typer.Option(help="ask (chat, widget) | faq (trainers) | admin")],
+    scope: Annotated[
+        str, typer.Option(help="ask (chat, widget) | faq (trainers) | eval (evaluators) | admin")
+    ],
     name: Annotated[str | None, typer.Option(help="What the key is for")] = None,
     origin: Annotated[
         list[str] | None,
@@ -423,8 +425,8 @@ def keys_create(
     data_dir: DataOption = None,
 ) -> None:
     """Create a key and print it once; only its hash is stored."""
-    if scope not in ("ask", "faq", "admin"):
-        raise fail(f"Unknown scope '{scope}' — use ask, faq or admin", code=2)
+    if scope not in ("ask", "faq", "eval", "admin"):
+        raise fail(f"Unknown scope '{scope}' — use ask, faq, eval or admin", code=2)
     try:
         record, plain = _key_store(data_dir).create(scope, name, origin or None)  # type: ignore[arg-type]  # checked above
     except VraagbaakError as exc:

@@ -24,6 +24,7 @@ from service.api.routes import public_router, router
 from service.assistant import Assistant, build_assistant
 from service.documents.routes import UploadBodyLimit, install_documents
 from service.engine import Engine
+from service.evalbench.routes import install_evalbench
 from service.faq.routes import install_faq
 from service.feedback import FeedbackStore
 from service.mcp_server import install_mcp
@@ -98,6 +99,7 @@ def create_app(
     app.include_router(public_router)
     app.include_router(router, dependencies=[Depends(require_scope("ask"))])
     install_faq(app, settings)
+    install_evalbench(app, settings)  # /eval: gold sets by clicking, runs, verdicts
     install_documents(app)  # /documents: upload, replace, delete; page images
     app.include_router(openai_router)  # /v1: OpenAI chat-completions clients
     install_mcp(app)  # /mcp: agents' MCP clients

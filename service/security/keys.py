@@ -35,10 +35,11 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-KeyScope = Literal["ask", "faq", "admin"]
+KeyScope = Literal["ask", "faq", "eval", "admin"]
 SCOPES: tuple[KeyScope, ...] = get_args(KeyScope)
-# A key may do everything its own scope and the scopes below it may do.
-_SCOPE_RANK: dict[str, int] = {"ask": 0, "faq": 1, "admin": 2}
+# A key may do everything its own scope and the scopes below it may do (faq and eval are
+# side by side: each may ask, neither may do the other's work).
+_SCOPE_RANK: dict[str, int] = {"ask": 0, "faq": 1, "eval": 1, "admin": 2}
 
 _KEY_PREFIX = "vb"
 _ID_BYTES = 6
@@ -50,7 +51,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS api_keys (
     id TEXT PRIMARY KEY,
     name TEXT,
-    scope TEXT NOT NULL CHECK (scope IN ('ask', 'faq', 'admin')),
+    scope TEXT NOT NULL CHECK (scope IN ('ask', 'faq', 'eval', 'admin')),
     hash TEXT NOT NULL,
     created_at TEXT NOT NULL,
     revoked_at TEXT,
@@ -95,8 +96,9 @@ class KeyRecord:
         return self.revoked_at is not None
 
     def allows(self, scope: KeyScope) -> bool:
-        """admin may do everything, faq may use faq and ask, ask only ask."""
-        return not self.revoked and _SCOPE_RANK[self.scope] >= _SCOPE_RANK[scope]
+        """admin may do everything, faq may use faq and ask, eval eval and ask, ask only ask."""
+        own, needed = _SCOPE_RANK[self.scope], _SCOPE_RANK[scope]
+        return not self.revoked and (own > needed or self.scope == scope)
 
     def allows_origin(self, origin: str | None) -> bool:
         """A key without origins works from anywhere; otherwise only from its own origins."""
@@ -134,6 +136,7 @@ class KeyStore:
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(_SCHEMA)
+            _allow_eval_scope(conn)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -226,6 +229,17 @@ class KeyStore:
             return None
         record = _record_from_row(row[:6])
         return None if record.revoked else record
+
+
+def _allow_eval_scope(conn: sqlite3.Connection) -> None:
+    """A table made before the eval scope existed refuses it: copy it into the current form."""
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'api_keys'").fetchone()
+    if row is None or "'eval'" in row[0]:
+        return
+    conn.execute("ALTER TABLE api_keys RENAME TO api_keys_before_eval")
+    conn.execute(_SCHEMA)
+    conn.execute("INSERT INTO api_keys SELECT * FROM api_keys_before_eval")
+    conn.execute("DROP TABLE api_keys_before_eval")
 
 
 def _record_from_row(row: tuple[str, str | None, str, str, str | None, str | None]) -> KeyRecord:

@@ -113,9 +113,10 @@ def test_keys_survive_reopening_the_store(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("scope", "allowed", "refused"),
     [
-        ("ask", {"ask"}, {"faq", "admin"}),
-        ("faq", {"ask", "faq"}, {"admin"}),
-        ("admin", {"ask", "faq", "admin"}, set()),
+        ("ask", {"ask"}, {"faq", "eval", "admin"}),
+        ("faq", {"ask", "faq"}, {"eval", "admin"}),
+        ("eval", {"ask", "eval"}, {"faq", "admin"}),
+        ("admin", {"ask", "faq", "eval", "admin"}, set()),
     ],
 )
 def test_scope_hierarchy(
@@ -128,8 +129,24 @@ def test_scope_hierarchy(
 
 
 def test_an_unknown_scope_is_refused_with_the_valid_choices(store: KeyStore) -> None:
-    with pytest.raises(ValueError, match="ask, faq, admin"):
+    with pytest.raises(ValueError, match="ask, faq, eval, admin"):
         store.create("root", name=None, origins=None)  # type: ignore[arg-type]
+
+
+def test_a_key_table_from_before_the_eval_scope_takes_eval_keys(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE TABLE api_keys (id TEXT PRIMARY KEY, name TEXT, scope TEXT NOT NULL CHECK "
+            "(scope IN ('ask', 'faq', 'admin')), hash TEXT NOT NULL, created_at TEXT NOT NULL, "
+            "revoked_at TEXT, origins TEXT)"
+        )
+    old = KeyStore(path)
+    kept, kept_key = old.create("faq", name="kept")
+    record, plain = KeyStore(path).create("eval", name="evaluator")
+
+    assert KeyStore(path).authenticate(plain) == record
+    assert KeyStore(path).authenticate(kept_key) == kept
 
 
 def test_a_key_without_origins_works_from_anywhere(store: KeyStore) -> None:
