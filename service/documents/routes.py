@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ingest.index import Index
 from ingest.model import Chunk
+from ingest.pipeline import find_files
 from service.documents.jobs import IngestJobs, Job
 from service.documents.render import render_highlighted
 from service.documents.store import is_supported, safe_name, supported_types
@@ -112,8 +113,14 @@ def delete(doc_id: str, request: Request) -> JSONResponse:
     doc = _engine(request).index.documents.get(doc_id)
     if doc is None:
         raise HTTPException(404, f"No document '{doc_id}' — GET /api/documents lists the ids")
-    if doc.source in jobs.pending_deletes():
+    pending = jobs.pending_deletes()
+    if doc.source in pending:
         raise HTTPException(409, f"'{doc.source}' is already being removed")
+    files, _ = find_files([jobs.store.corpus_dir])
+    if not {f.name for f in files} - pending - {doc.source}:
+        raise HTTPException(
+            409, f"'{doc.source}' is the last document: upload another one before removing it"
+        )
     if jobs.store.locate(doc.source) is None:
         raise HTTPException(
             409,

@@ -140,6 +140,11 @@ def test_unknown_job_and_document_are_404_and_foreign_document_409(
     (Path(small_settings.corpus_dir) / "jim.txt").rename(tmp_path / "jim.txt")
     response = doc_client.delete("/api/documents/jim")
     assert response.status_code == 409 and "corpus folder" in response.json()["detail"]
+    (tmp_path / "jim.txt").rename(Path(small_settings.corpus_dir) / "jim.txt")
+    removed = wait_for(doc_client, doc_client.delete("/api/documents/buurtteams").json()["job"])
+    assert removed["state"] == "done"
+    last = doc_client.delete("/api/documents/jim")
+    assert last.status_code == 409 and "last document" in last.json()["detail"]
 
 
 def test_management_needs_the_admin_scope(small_settings: Settings) -> None:
