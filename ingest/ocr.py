@@ -77,14 +77,10 @@ def fill_textless_pages(path: Path, pages: tuple[PageText, ...]) -> OcrResult:
             continue
         if has_text(text):
             read[number] = text
-    filled = tuple(
-        PageText(p.number, read[p.number]) if p.number in read else p for p in pages
-    )
+    filled = tuple(PageText(p.number, read[p.number]) if p.number in read else p for p in pages)
     if read:
         logger.info("%s: read page(s) %s by OCR", path.name, ", ".join(map(str, sorted(read))))
-    return OcrResult(
-        filled, tuple(sorted(read)), tuple(n for n in textless if n not in read)
-    )
+    return OcrResult(filled, tuple(sorted(read)), tuple(n for n in textless if n not in read))
 
 
 def _ocr_page(path: Path, number: int, languages: str) -> str:
@@ -102,3 +98,47 @@ def _ocr_page(path: Path, number: int, languages: str) -> str:
     if done.returncode != 0:
         raise RuntimeError(done.stderr.strip()[:200] or f"tesseract exit {done.returncode}")
     return done.stdout.replace("\f", "").strip()
+
+
+Box = tuple[float, float, float, float]  # left, bottom, right, top in PDF points
+
+
+def ocr_words(path: Path, number: int, page_height: float, dpi: int = 150) -> list[tuple[str, Box]]:
+    """The words tesseract reads on page ``number`` with their boxes (for marking a quote on a
+    scanned page); empty when tesseract is missing or fails."""
+    languages = tesseract_languages()
+    if languages is None:
+        return []
+    image = render_for_ocr(path, number, dpi)
+    scale = 72 / dpi
+    with tempfile.TemporaryDirectory(prefix="vraagbaak-ocr-") as folder:
+        picture = Path(folder) / "page.png"
+        image.save(picture)
+        done = subprocess.run(
+            ["tesseract", str(picture), "stdout", "-l", languages, "--psm", "3", "tsv"],
+            capture_output=True,
+            text=True,
+            timeout=OCR_SECONDS_PER_PAGE,
+            check=False,
+        )
+    if done.returncode != 0:
+        logger.warning("OCR of %s page %d failed: %s", path.name, number, done.stderr[:200])
+        return []
+    words = []
+    for line in done.stdout.splitlines()[1:]:
+        fields = line.split("\t")
+        if len(fields) < 12 or not fields[11].strip():
+            continue
+        left, top, width, height = (int(v) for v in fields[6:10])
+        words.append(
+            (
+                fields[11],
+                (
+                    left * scale,
+                    page_height - (top + height) * scale,
+                    (left + width) * scale,
+                    page_height - top * scale,
+                ),
+            )
+        )
+    return words

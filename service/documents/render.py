@@ -8,11 +8,14 @@ page for the part it has there (the longest beginning or end of the quote found 
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from ingest.ocr import Box, ocr_words
 from ingest.pdfpages import PdfPageText, char_boxes, match_key, render_page
 
 SCALE = 1.5  # 108 dpi: an A4 page is 893 px wide, sharp on a phone and quick to encode
@@ -65,9 +68,7 @@ def _longest(present: Callable[[int], bool], most: int) -> int:
     return low
 
 
-def _line_boxes(
-    boxes: list[tuple[float, float, float, float]],
-) -> list[tuple[float, float, float, float]]:
+def _line_boxes(boxes: list[Box]) -> list[Box]:
     """Consecutive characters on one line merged into one box (left, bottom, right, top)."""
     merged: list[list[float]] = []
     for left, bottom, right, top in boxes:
@@ -85,13 +86,36 @@ def _line_boxes(
     return [(b[0], b[1], b[2], b[3]) for b in merged]
 
 
-def render_highlighted(path: Path, number: int, quote: str, scale: float = SCALE) -> RenderedPage:
-    """Page ``number`` of the PDF at ``path`` with ``quote`` marked in yellow."""
+@functools.lru_cache(maxsize=64)
+def _scanned_words(path: Path, mtime: float, number: int, height: float) -> tuple[Any, ...]:
+    """OCR words of a scanned page, read once per file version (seconds, not milliseconds)."""
+    return tuple(ocr_words(path, number, height))
+
+
+def _scanned_boxes(path: Path, page: PdfPageText, quote: str) -> list[Box]:
+    """On a page that was read by OCR: the boxes of the words that carry ``quote``."""
+    words = _scanned_words(path, path.stat().st_mtime, page.number, page.height)
+    text = " ".join(word for word, _ in words)
+    owners = [n for n, (word, _) in enumerate(words) for _ in range(len(word) + 1)]
+    as_page = PdfPageText(page.path, page.number, page.width, page.height, text)
+    marked = sorted({owners[i] for i in quote_char_indexes(as_page, quote) if i < len(owners)})
+    return [words[n][1] for n in marked]
+
+
+def render_highlighted(
+    path: Path, number: int, quote: str, scale: float = SCALE, *, scanned: bool = False
+) -> RenderedPage:
+    """Page ``number`` of the PDF at ``path`` with ``quote`` marked in yellow (``scanned``: the
+    page has no text layer; the quote is found among the words OCR reads on it)."""
     from PIL import Image
 
     image, page = render_page(path, number, scale)
-    indexes = quote_char_indexes(page, quote) if quote else []
-    boxes = _line_boxes(char_boxes(page, indexes)) if indexes else []
+    if scanned and quote:
+        found = _scanned_boxes(path, page, quote)
+        indexes, boxes = list(range(len(found))), _line_boxes(found)
+    else:
+        indexes = quote_char_indexes(page, quote) if quote else []
+        boxes = _line_boxes(char_boxes(page, indexes)) if indexes else []
     marker = None
     pad = 1.5 * scale
     for left, bottom, right, top in boxes:

@@ -232,14 +232,15 @@ async def page_image(
     path = jobs_of(request).store.original(doc)
     if path is None:
         raise HTTPException(404, f"The original file of '{doc.source}' is no longer available")
-    rendered = await run_in_threadpool(render_highlighted, path, number, quote)
+    scanned = number in doc.ocr_pages
+    rendered = await run_in_threadpool(render_highlighted, path, number, quote, scanned=scanned)
     return Response(
         rendered.png,
         media_type="image/png",
         headers={
             "Cache-Control": "private, max-age=3600",
             "X-Highlighted-Characters": str(rendered.highlighted),
-            "X-OCR": "1" if number in doc.ocr_pages else "0",
+            "X-OCR": "1" if scanned else "0",
         }
         | ({"X-Highlight-Top": f"{rendered.top:.3f}"} if rendered.top is not None else {}),
     )

@@ -72,6 +72,15 @@ def test_ocr_passages_are_marked(doc_client: TestClient, tmp_path: Path) -> None
     assert passage["ocr"] is True
     image = doc_client.get(f"/api/documents/{doc_id}/pages/1.png")
     assert image.headers["x-ocr"] == "1"
+    full = [doc_client.get(f"/api/passages/{p['chunk_id']}").json() for p in passages]
+    on_page_2 = next(p for p in full if "Bij acute" in p["text"])
+    start = on_page_2["text"].index("Bij acute")
+    marked = doc_client.get(
+        f"/api/documents/{doc_id}/pages/2.png",
+        params={"chunk": on_page_2["chunk_id"], "start": start, "end": start + 60},
+    )
+    assert marked.headers["x-ocr"] == "1"
+    assert int(marked.headers["x-highlighted-characters"]) >= 5  # words read by OCR
     report = doc_client.get(f"/api/documents/{doc_id}/report").json()
     assert report["ocr_pages"] == [1, 2]
     assert doc_client.get("/api/passages/" + _any_text_passage(doc_client)).json()["ocr"] is False
