@@ -187,6 +187,7 @@ def write_index(
             sentence_vectors,
             sentence_owner,
             lexical,
+            profile,
         )
         os.rename(staging, build)
     _point_current_at(index_dir, build)
@@ -205,6 +206,7 @@ def _write_build(
     sentence_vectors: np.ndarray,
     sentence_owner: np.ndarray,
     lexical: LexicalIndex,
+    profile: Mapping[str, Any] | None,
 ) -> None:
     staging.mkdir()
     (staging / "texts").mkdir()
