@@ -143,6 +143,8 @@ def test_upload_shows_progress_and_makes_documents_searchable(
     report.locator("dl").wait_for()
     assert "Pagina 2/7" in report.inner_text() or "verwijderd" in report.inner_text()
     page.screenshot(path=str(DOCS / "documents-upload.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(DOCS / "documents-phone.png"), full_page=True)
     hits = _search(page, service["url"], "acute onveiligheid Veilig Thuis dezelfde dag")
     assert hits[0]["source"] == meldcode.name
     assert _search(page, service["url"], "matchingsgesprek pleegouder")[0]["source"] == note.name
