@@ -164,7 +164,8 @@ def _make_answerer(engine: Any, settings: Any) -> tuple[Any, str | None]:
     try:
         from service.answering.extractive import AnswerConfig, ExtractiveAnswerer
 
-        return ExtractiveAnswerer(engine.retriever, AnswerConfig.from_settings(settings)), None
+        config = AnswerConfig.from_settings(settings, engine.profile.answer)
+        return ExtractiveAnswerer(engine.retriever, config), None
     except Exception as exc:  # an answerer that cannot start must not stop the retrieval eval
         return None, f"{exc.__class__.__name__}: {exc}"
 
