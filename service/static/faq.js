@@ -129,7 +129,7 @@
       $("set-view").hidden = false;
       $("set-title").textContent = data.name;
       $("set-description-text").textContent = data.description || "";
-      $("set-counts").textContent = data.entries + " vragen, " + data.approved + " goedgekeurd" +
+      $("set-counts").textContent = data.entries.length + " vragen, " + data.approved + " goedgekeurd" +
         (data.stale ? ", " + data.stale + " met gewijzigde bron" : "") + " · taal: " + data.language;
       EXPORT_FORMATS.forEach(function (format) {
         $("export-" + format).href = setUrl(name) + "/export?format=" + format;
@@ -296,6 +296,7 @@
     $("add-questions").addEventListener("submit", function (event) {
       event.preventDefault();
       var button = $("draft-button");
+      if (!state.set) { show("Kies eerst een set (of maak er een).", true); return; }
       var questions = $("questions").value.split("\n").map(function (q) { return q.trim(); })
         .filter(function (q) { return q; });
       show("Concepten maken…");
@@ -336,6 +337,7 @@
     $("import-file").addEventListener("change", function () {
       readFile($("import-file")).then(function (file) {
         if (!file) { return null; }
+        if (!state.set) { throw new Error("Kies eerst een set (of maak er een)."); }
         return api("POST", setUrl(state.set.name) + "/import", { content: file.text, filename: file.name });
       }).then(function (result) {
         $("import-file").value = "";

@@ -201,3 +201,42 @@ def test_exports_download_with_the_trainers_key(keyed_server: tuple[str, str]) -
     assert len(prompts) == 1 and "faq" in prompts[0]
     assert exported["set"]["name"] == "Sleutelset"
     assert filename.endswith(".json")
+
+
+def test_set_pane_counts_and_dropdown_after_a_reload(server: str) -> None:
+    """Issue 20's /faq bugs: counts as numbers, the dropdown inside its card, no set pane (and
+    no empty badge) before a set is chosen, and "Concepten maken" without a set says why."""
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    expect = sync_api.expect
+    errors: list[str] = []
+    with sync_api.sync_playwright() as playwright:
+        browser = _chromium(playwright)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{server}/faq")
+        long_name = "Samenwerking tussen professionals in jeugdhulp en onderwijs, regio Utrecht"
+        page.fill("#set-name", long_name)
+        page.click("#create-set button[type=submit]")
+        expect(page.locator("#set-title")).to_have_text(long_name)
+        page.fill("#questions", "Wie is regiehouder?\nHoe lang waren de wachtlijsten?")
+        page.click("#draft-button")
+        expect(page.locator("#entries li")).to_have_count(2)
+        expect(page.locator("#set-counts")).to_contain_text("2 vragen, 0 goedgekeurd")
+        assert "[object Object]" not in page.locator("#set-counts").inner_text()
+
+        card = page.locator(".vb-sets").bounding_box()
+        picker = page.locator("#set-select").bounding_box()
+        assert card and picker
+        assert picker["x"] + picker["width"] <= card["x"] + card["width"]
+
+        page.reload()
+        expect(page.locator("#set-select")).to_have_value("")
+        expect(page.locator("#set-view")).to_be_hidden()
+        expect(page.locator("#editor")).to_be_hidden()
+        expect(page.locator("#entry-stale")).to_be_hidden()
+        page.evaluate("document.getElementById('draft-button').click()")
+        expect(page.locator("#status")).to_have_text("Kies eerst een set (of maak er een).")
+        browser.close()
+    assert errors == []
