@@ -292,6 +292,8 @@ HEADLINE = {  # figure in `vraagbaak eval run --json` -> label
     "refusal_rate_unanswerable": "unanswerable refused",
     "false_refusal_rate": "answerable refused (lower is better)",
 }
+# Optional: {"a": {"what": "...", "figures": {"recall_at_5": ...}}}, the headline figures of a
+# reference run (e.g. before a change) to compare this run's with.
 QUALITY_REFERENCE = ROOT / "benchmarks" / "quality_reference.json"
 
 
@@ -809,8 +811,8 @@ def goal_rows(values: dict[str, float]) -> list[tuple[str, str, str, str]]:
         (
             "largest drop of a headline figure vs the reference (test split)",
             f"≤ {GOALS['quality_drop']:.2f}",
-            f"{drop:.3f}",
-            verdict(drop <= GOALS["quality_drop"]),
+            f"{drop:.3f}" if not math.isnan(drop) else "no reference file: evals/EXPERIMENTS.md",
+            verdict(drop <= GOALS["quality_drop"]) if not math.isnan(drop) else "",
         )
     )
     return rows
