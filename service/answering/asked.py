@@ -12,13 +12,13 @@ from functools import lru_cache
 from typing import Literal
 
 AnswerType = Literal[
-    "contact", "amount", "percentage", "date", "quantity", "article", "definition", "reason",
-    "actor",
+    "contact", "amount", "percentage", "time", "date", "quantity", "article", "definition",
+    "reason", "actor",
 ]  # fmt: skip
 # Types whose absence from the quotes means the question is not answered: the refusal
 # evidence and the "that part is not in the documents" note look at these.
 CHECKED: frozenset[str] = frozenset(
-    {"contact", "amount", "percentage", "date", "quantity", "article"}
+    {"contact", "amount", "percentage", "time", "date", "quantity", "article"}
 )
 
 _I = re.IGNORECASE
@@ -37,9 +37,13 @@ _ASKS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(wat kost|wat kosten|hoeveel kost|hoeveel kosten|welk bedrag|hoe hoog is het "
             r"bedrag|wat is de prijs|welk tarief|hoe hoog is de (vergoeding|boete|bijdrage)|"
-            r"hoe hoog is het (tarief|salaris)|how much does .* cost|what does .* cost|"
+            r"hoe hoog is het (tarief|salaris|budget)|how much does .* cost|what does .* cost|"
             r"what is the (cost|price|fee|amount)|what amount|how high is the (fine|fee|"
-            r"allowance))\b",
+            r"allowance)|welke boete|hoe hoog is de boete|wat is de boete|welk budget|"
+            r"wat is het (jaarlijkse |jaar)?budget|uurtarief|in euro'?s?|"
+            r"what is the (annual |yearly )?budget|how much is the (fine|"
+            r"fee|budget)|what fine|which fine|hourly rate|"
+            r"what is the (fine|rate))\b",
             _I,
         ),
     ),
@@ -48,6 +52,14 @@ _ASKS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(welk percentage|hoeveel procent|welk deel|what percentage|what share|"
             r"how many percent|what proportion)\b",
+            _I,
+        ),
+    ),
+    (
+        "time",
+        re.compile(
+            r"\b(hoe laat|op welke tijden|welke tijden|openingstijden|welke uren|what time|"
+            r"at what times|which hours|what are the .*hours|opening hours)\b",
             _I,
         ),
     ),
@@ -67,7 +79,8 @@ _ASKS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
             r"vanaf welke leeftijd|tot welke leeftijd|binnen welke termijn|welke termijn|"
             r"how many|how much|how long|how old|how often|how large|how big|at what age|"
             r"up to what age|from what age|within what period|what period|maximale duur|"
-            r"maximum duration|maximum period)\b",
+            r"maximum duration|maximum period|welk (rapport)?cijfer|welke score|"
+            r"what (\w+ ){0,3}(score|rating|grade))\b",
             _I,
         ),
     ),
@@ -130,6 +143,7 @@ _GIVES: dict[str, re.Pattern[str]] = {
         rf"\b(?:19|20)\d\d\b|\b\d{{1,2}}[-/]\d{{1,2}}[-/]\d{{2,4}}\b|\b({_MONTH})\b", _I
     ),
     "article": re.compile(r"\b(artikel|art\.|article)\s*\d+", _I),
+    "time": re.compile(r"\b\d{1,2}[.:]\d{2}\b|\b\d{1,2}\s?(uur|u\b|am\b|pm\b|h\b)", _I),
     "definition": re.compile(
         r"\b(is een|is de|is het|zijn de|zijn mensen|wordt verstaan|verstaan we|verstaan wij|"
         r"wordt bedoeld|betekent|betekenen|houdt in|staat voor|noemen we|heet|"

@@ -70,6 +70,8 @@ _ENGLISH_FUNCTION_WORDS = frozenset(STOPWORDS_EN_PLUS) | {
 }
 
 
+# "artikel 4.3.1", "article 11": the article asked about must be one a quote's passage names
+_ARTICLE = re.compile(r"\b(?:artikel|article|art\.)\s+(\d+(?:\.\d+)*[a-z]?)\b", re.IGNORECASE)
 _NUMBERED = re.compile(r"(?<![\w.])\d+(?:\.\d+)+(?![\w])")  # "4.3.1", "11.2": an article
 _DEMONYMS = frozenset(
     {
@@ -195,7 +197,14 @@ def gather_evidence(
         missing_share=float(lacking / total) if total > 0 else 0.0,
         unknown_name=float(any(_unknown(w, lexical) for w in names)),
         missing_entity=float(
-            not quotes or any(not _mentioned(w, passage_words, passages) for w in names)
+            not quotes
+            or any(not _mentioned(w, passage_words, passages) for w in names)
+            or any(
+                not re.search(
+                    rf"\b(?:artikel|article|art\.)\s+{re.escape(n)}(?![\w.]*\d)", passages
+                )
+                for n in _ARTICLE.findall(question)
+            )
         ),
         type_missing=float(
             kind in CHECKED

@@ -14,6 +14,11 @@ from service.answering.asked import asked_type, gives
         ("How long does a JIM trajectory last?", "quantity"),
         ("Wat kost een parkeervergunning?", "amount"),
         ("How much does a permit cost?", "amount"),
+        ("How much is the fine in euros for parking there?", "amount"),
+        ("What is the annual budget of the centre?", "amount"),
+        ("Welke kosten worden vergoed?", None),  # which costs, not how much
+        ("What are the paid-parking hours in the city centre?", "time"),
+        ("What client satisfaction score did families give?", "quantity"),
         ("Welk percentage van de jongeren koos een mentor?", "percentage"),
         ("In welk jaar trad de wet in werking?", "date"),
         ("What is the phone number of the helpdesk?", "contact"),
@@ -41,6 +46,9 @@ def test_asked_type(question: str, kind: str | None) -> None:
         ("date", "De wet trad later in werking.", "", False),
         ("contact", "Bel 030 - 123 45 67 voor een afspraak.", "", True),
         ("contact", "Neem contact op met het buurtteam.", "", False),
+        ("time", "Betaald parkeren geldt van 9.00 tot 18.00 uur.", "", True),
+        ("time", "Betaald parkeren geldt in het centrum.", "", False),
+        ("amount", "De vergunning kost 45 per jaar.", "", False),  # no currency: no amount
         ("article", "De meldcode geldt voor iedereen.", "Hoofdstuk 2 > Artikel 3", True),
         ("article", "De meldcode geldt voor alle beroepskrachten.", "Hoofdstuk 2", False),
         ("definition", "Een deelautoplaats is een parkeerplaats voor deelauto's.", "", True),

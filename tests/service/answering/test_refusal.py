@@ -149,7 +149,7 @@ def test_a_model_weighs_only_its_features() -> None:
 
 
 def test_a_name_is_not_checked_when_the_nearest_text_is_in_another_language() -> None:
-    """"Kinderrechtenverdrag" may be what an English treaty calls otherwise."""
+    """ "Kinderrechtenverdrag" may be what an English treaty calls otherwise."""
     lexical = _lexical()
     question = "Wanneer trad het Kinderrechtenverdrag in werking in 2018?"
     terms = question_terms(question, "nl", lexical)
@@ -159,3 +159,19 @@ def test_a_name_is_not_checked_when_the_nearest_text_is_in_another_language() ->
     )
     assert plain.unknown_name == 1.0 and near.unknown_name == 0.0
     assert near.missing_entity == 0.0  # 2018, a number, is still checked: it is there
+
+
+def test_an_article_asked_about_must_be_named_by_a_cited_passage() -> None:
+    lexical = _lexical()
+    question = "Wat staat er in artikel 4.3.1 van het besluit?"
+    named = Quote(
+        "De termijn is twee weken.", 0.9, "Artikel 4.3.1\nDe termijn is twee weken.", True
+    )
+    cited = Quote(
+        "Gelet op de artikelen 1.1 en 4.3.1 besluit.",
+        0.9,
+        "Gelet op de artikelen 1.1 en 4.3.1.",
+        True,
+    )
+    assert gather_evidence(question, [], _scores(), [named], lexical).missing_entity == 0.0
+    assert gather_evidence(question, [], _scores(), [cited], lexical).missing_entity == 1.0
