@@ -261,3 +261,28 @@ def answers_type(
         return True
     units, own_words = asked_unit(question)
     return (own_words and not same_language) or gives_unit(sentence, units)
+
+
+# Where a question asks a second thing: "Wat is een JIM en wie kiest die?"
+_SECOND_PART = re.compile(
+    r"(?:,\s*|\s)(?:en|and)\s+(?=(?:wie|wat|hoe|hoeveel|welke|welk|waar|wanneer|waarom|who|what|"
+    r"how|which|where|when|why|in how many|in hoeveel)\b)",
+    re.IGNORECASE,
+)
+
+
+def question_parts(question: str) -> list[str]:
+    """The things a question asks, one per part ("… en hoeveel …?" is two)."""
+    return [p.strip() for p in _SECOND_PART.split(question) if p.strip()]
+
+
+def unanswered_types(question: str, sentences: list[tuple[str, str, bool]]) -> list[str]:
+    """The checked types (a number, an amount, a date, …) that parts of ``question`` ask and no
+    sentence gives; ``sentences`` are (text, passage context, in the question's language)."""
+    missing: list[str] = []
+    for part in question_parts(question):
+        kind = asked_type(part)
+        given = any(answers_type(part, text, context, same) for text, context, same in sentences)
+        if kind in CHECKED and kind not in missing and not given:
+            missing.append(kind)
+    return missing

@@ -17,7 +17,13 @@ import numpy as np
 from ingest.index import Index
 from ingest.language import detect_language
 from ingest.lexical import DutchAnalyzer
-from service.answering.asked import after_section_number, answers_type, asked_type, gives_number
+from service.answering.asked import (
+    after_section_number,
+    answers_type,
+    asked_type,
+    gives_number,
+    unanswered_types,
+)
 from service.answering.messages import not_found, part_not_found
 from service.answering.model import Answer, Citation, Language
 from service.answering.refusal import (
@@ -156,12 +162,10 @@ class ExtractiveAnswerer:
                 _citation(n, candidate.hit, candidate.start, candidate.end, candidate.score)
             )
             parts.append(f"{candidate.quote} [{n}]")
-        kind = asked_type(question)
-        notes = (
-            (part_not_found(language, kind),)
-            if kind is not None and draft.evidence.type_missing
-            else ()
-        )
+        sentences = [
+            (c.quote, _context(c.hit), c.hit.document.language == language) for c in chosen
+        ]
+        notes = tuple(part_not_found(language, k) for k in unanswered_types(question, sentences))
         return Answer(
             answer=" ".join(parts),
             refused=False,

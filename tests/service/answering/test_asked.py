@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.answering.asked import asked_type, gives
+from service.answering.asked import asked_type, gives, question_parts, unanswered_types
 
 
 @pytest.mark.parametrize(
@@ -57,3 +57,14 @@ def test_asked_type(question: str, kind: str | None) -> None:
 )
 def test_gives(kind: str | None, sentence: str, context: str, given: bool) -> None:
     assert gives(kind, sentence, context) is given
+
+
+def test_a_two_part_question_is_checked_part_by_part() -> None:
+    assert question_parts("Wat is een JIM en wie kiest die?") == [
+        "Wat is een JIM",
+        "wie kiest die?",
+    ]
+    assert question_parts("Wie zijn Lokalis en Youké?") == ["Wie zijn Lokalis en Youké?"]
+    definition = [("Een JIM is een mentor uit het eigen netwerk.", "", True)]
+    assert unanswered_types("Wat is een JIM en hoeveel kost die?", definition) == ["amount"]
+    assert unanswered_types("Wat is een JIM?", definition) == []
