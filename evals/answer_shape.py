@@ -13,7 +13,8 @@ Rules:
 - ``cross_reference``: points elsewhere ("zie boven", "zie bijlage 3", "see above", "zie tabel").
 - ``fragment``: fewer than 6 words.
 - ``heading``: equals a section heading of its passage, or has no terminal punctuation and
-  the shape of a title (at most 15 words; numbered, capitalised words, or no verb).
+  the shape of a title (at most 15 words; numbered, capitalised words, or no verb), or is a
+  short label without a verb that ends in a colon.
 - ``glued_number``: a list number glued to the first word ("26.We hebben …").
 """
 
@@ -37,6 +38,7 @@ RULES = (
 )
 MIN_WORDS = 6
 MAX_HEADING_WORDS = 15  # longer lines without a full stop are cut sentences, not titles
+MAX_LABEL_WORDS = 10  # "Onderwerp van de regeling:"; a longer line before a colon leads in
 
 # Frequent finite verbs and auxiliaries of Dutch and English statements. A statement nearly
 # always has one of these or a participle; a topic bullet or a title nearly never does. The
@@ -59,7 +61,8 @@ _VERB_FORMS = """
     gebruikt gebruiken verstrekt verstrekken vermeldt vermelden legt leggen zit zitten zat
     ligt liggen lag spreekt spreken sprak denkt denken dacht ervaart ervaren voert voeren
     treedt treden trad zoekt zoeken zocht ondersteunt ondersteunen begeleidt
-    begeleiden besteedt richt richten verwijst verwijzen beoordeelt beoordelen
+    begeleiden besteedt richt richten verwijst verwijzen beoordeelt beoordelen definieert
+    definiëren definieerde omschrijft omschrijven omschreef onderscheidt onderscheiden
     is are was were be been being am has have had having does do did done can could must may
     might shall should will would means mean meant includes include included contains contain
     gives give gave takes take took makes make made shows show showed found finds find seems
@@ -84,6 +87,7 @@ _NUMBERED = re.compile(
 )
 _TERMINAL = re.compile(r"[.!?;:…]['’”\")\]]*\s*$")
 _ENDS_STATEMENT = re.compile(r"[.!]['’”\")\]]*\s*$")
+_LABEL = re.compile(r":['’”\")\]]*\s*$")
 _QUESTION = re.compile(r"\?['’”\")\]]*\s*$")
 _REFERENCE_TARGETS = (
     r"(?:hier)?boven|(?:hier)?onder|eerder|verderop|bijlage|tabel|figuur|grafiek|hoofdstuk|"
@@ -173,12 +177,16 @@ def sentence_flags(sentence: str, headings: Iterable[str] = ()) -> list[str]:
     if len(tokens) < MIN_WORDS:
         flags.append("fragment")
     known = {_key(h) for heading in headings for h in heading.split(" > ")}
+    short = len(tokens) <= MAX_HEADING_WORDS
     shaped = (
-        len(tokens) <= MAX_HEADING_WORDS
+        short
         and not _TERMINAL.search(text)
         and not _CONTINUES.search(text)  # a clause of a list ("…, of"), not a title
         and _title_shaped(body)
     )
+    # a label that introduces what follows ("Onderwerp van de regeling:") states nothing
+    label = len(tokens) <= MAX_LABEL_WORDS and not verb and _LABEL.search(text) is not None
+    shaped = shaped or label
     # a list item or a table row without a full stop is already counted as such
     if _key(text) in known or (shaped and not _BULLET.match(text) and "table" not in flags):
         flags.append("heading")

@@ -14,6 +14,7 @@ STATEMENTS = [
     "Article 12 requires that the views of the child are given due weight.",
     "Onder deelautoplaats wordt verstaan: een parkeerplaats bestemd voor een deelauto;",
     "States Parties shall respect the right of the child to freedom of thought.",
+    "Kenis (2013) omschrijft het samenwerken tussen meerdere organisaties als:",
     "a. is aangeduid met bord E9 uit bijlage 1 van het reglement, of",
     "2. De kosten voor registratie in het register worden zodanig vastgesteld dat de baten "
     "niet uitgaan boven de lasten die voor de registratie worden gemaakt en",
@@ -48,6 +49,7 @@ def test_statements_pass(sentence: str) -> None:
         ("4.2 Conclusie per werkzaam element", "heading"),
         ("Hoofdstuk 3 Resultaten van het onderzoek", "heading"),
         ("Samenwerking Tussen Professionals In Het Sociaal Domein", "heading"),
+        ("Citeertitel: Parkeerregeling 2025 Onderwerp van de regeling:", "heading"),
         ("26.We hebben nu de casus besproken en gaan verder met de afspraken.", "glued_number"),
         ("3)De gemeente stelt een verordening vast over de hulp.", "glued_number"),
     ],
