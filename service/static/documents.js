@@ -93,6 +93,7 @@
     open.href = "/api/documents/" + encodeURIComponent(doc.doc_id) + "/file";
     open.target = "_blank";
     open.rel = "noopener";
+    open.addEventListener("click", function (event) { openWithKey(event, open.href); });
     var remove = el("button", "Verwijderen", "dm-delete");
     remove.type = "button";
     remove.addEventListener("click", function () { deleteDocument(doc); });
@@ -160,6 +161,22 @@
       box.appendChild(ul);
     }
     return box;
+  }
+
+  // A link cannot send the key: with one, the file is fetched with it and opened from memory.
+  function openWithKey(event, url) {
+    if (!storedKey()) { return; }
+    event.preventDefault();
+    var opened = window.open("", "_blank");
+    fetch(url, { headers: headers() }).then(function (r) {
+      if (!r.ok) { throw new Error("Openen mislukt (" + r.status + ")"); }
+      return r.blob();
+    }).then(function (blob) {
+      if (opened) { opened.location.href = URL.createObjectURL(blob); }
+    }).catch(function (error) {
+      if (opened) { opened.close(); }
+      show(error.message, true);
+    });
   }
 
   function deleteDocument(doc) {

@@ -1123,8 +1123,21 @@ h2, h3, h4, p, ol, ul { margin: 0; padding: 0; }
           })
           .catch(() => img.remove());
       }
+      const fileUrl = `${this.api}/api/documents/${doc}/file`;
       node.append(el("a", { class: "original", target: "_blank", rel: "noopener",
-        href: `${this.api}/api/documents/${doc}/file#page=${first}` }, t.openOriginal(first)));
+        href: `${fileUrl}#page=${first}`,
+        // a link cannot send the api-key: with one, fetch the file and open it from memory
+        onclick: (event) => {
+          if (!(this.getAttribute("api-key") || "").trim()) return;
+          event.preventDefault();
+          const opened = window.open("", "_blank");
+          fetch(fileUrl, { headers: this.headers() })
+            .then((response) => (response.ok ? response.blob() : Promise.reject()))
+            .then((blob) => {
+              if (opened) opened.location.href = `${URL.createObjectURL(blob)}#page=${first}`;
+            })
+            .catch(() => { if (opened) opened.close(); });
+        } }, t.openOriginal(first)));
       return [el("p", { class: "legend" }, t.pageLegend), node];
     }
 

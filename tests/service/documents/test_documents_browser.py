@@ -3,6 +3,7 @@ under uvicorn on the small corpus (fake embedder). Screenshots go to docs/docume
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import threading
@@ -45,11 +46,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    import uvicorn
-
     from ingest.pipeline import ingest
-    from service.api.app import create_app
-    from service.engine import Engine
 
     root = tmp_path_factory.mktemp("documents-browser")
     corpus = write_small_corpus(root / "corpus")
@@ -59,6 +56,24 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         corpus_dir=corpus, data_dir=root / "data", embedder=embedder.name, store_feedback=False
     )
     ingest([corpus], settings.index_dir, embedder)
+    server, thread, url = _serve(settings, embedder)
+    try:
+        yield {
+            "url": url,
+            "settings": settings,
+            "root": root,
+        }
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+def _serve(settings: Settings, embedder: HashingEmbedder) -> tuple[Any, threading.Thread, str]:
+    import uvicorn
+
+    from service.api.app import create_app
+    from service.engine import Engine
+
     app = create_app(settings, engine=Engine.load(settings, embedder=embedder))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -68,15 +83,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     while not server.started:
         assert thread.is_alive(), "the service did not start"
         time.sleep(0.05)
-    try:
-        yield {
-            "url": f"http://127.0.0.1:{sock.getsockname()[1]}",
-            "settings": settings,
-            "root": root,
-        }
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    return server, thread, f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +94,7 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
-def _page(browser: Any, width: int = 1280, height: int = 860) -> Any:
+def _page(browser: Any, width: int = 1280, height: int = 860, accept_dialogs: bool = True) -> Any:
     context = browser.new_context(
         viewport={"width": width, "height": height}, device_scale_factor=1 if width > 600 else 2
     )
@@ -95,7 +102,8 @@ def _page(browser: Any, width: int = 1280, height: int = 860) -> Any:
     page.set_default_timeout(TIMEOUT_MS)
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
-    page.on("dialog", lambda dialog: dialog.accept())
+    if accept_dialogs:
+        page.on("dialog", lambda dialog: dialog.accept())
     return page
 
 
@@ -234,3 +242,47 @@ def test_a_pdf_citation_opens_the_page_with_the_quote_highlighted(
     assert "/file#page=" in link.get_attribute("href")
     page.screenshot(path=str(DOCS / f"documents-citation-{name}.png"))
     assert not page.errors
+
+
+def test_with_keys_the_page_asks_for_an_admin_key_and_opens_originals_with_it(
+    browser: Any, tmp_path: Path
+) -> None:
+    from ingest.pipeline import ingest
+    from service.security.keys import KeyStore
+
+    corpus = write_small_corpus(tmp_path / "corpus")
+    embedder = HashingEmbedder()
+    settings = Settings(
+        corpus_dir=corpus,
+        data_dir=tmp_path / "data",
+        embedder=embedder.name,
+        require_api_keys=True,
+        store_feedback=False,
+    )
+    ingest([corpus], settings.index_dir, embedder)
+    _, key = KeyStore(settings.database_path).create("admin", name="kennisbeheer")
+    server, thread, url = _serve(settings, embedder)
+    try:
+        page = _page(browser, accept_dialogs=False)
+        prompts = []
+
+        def answer(dialog: Any) -> None:
+            prompts.append(dialog.type)
+            dialog.accept(key if dialog.type == "prompt" else None)
+
+        page.on("dialog", answer)
+        page.goto(url + "/documents")
+        page.locator("tr[data-doc=jim]").wait_for()
+        assert prompts == ["prompt"]
+        with page.context.expect_page() as opened:
+            page.locator("tr[data-doc=jim]").get_by_role("link", name="Origineel").click()
+        opened.value.wait_for_url(re.compile(r"^blob:"))
+        note = tmp_path / "nieuw.txt"
+        note.write_text("Een nieuw protocol over de wijkverpleegkundige.\n", "utf-8")
+        page.set_input_files("[data-testid=file-input]", str(note))
+        _wait_done(page, 1)
+        page.locator("tr:has-text('nieuw.txt')").wait_for()
+        assert prompts == ["prompt"] and not page.errors
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
