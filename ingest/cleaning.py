@@ -396,8 +396,8 @@ def _runs_of_entries(texts: Sequence[str]) -> list[tuple[int, int]]:
                 if entries and number < entries[-1][1]:
                     break
                 entries.append((m, number, bool(entry.group("leader").strip())))
-            elif not (entries and m + 1 < len(texts) and _TOC_ENTRY.fullmatch(texts[m + 1])):
-                break  # only a single wrapped line may sit between two entries
+            elif not (entries and _is_title_line(texts[m]) and _led_entry(texts, m + 1)):
+                break  # only a wrapped title may sit between two entries
             m += 1
         led = sum(leader for _, _, leader in entries)
         if led >= _MIN_LED_ENTRIES or len(entries) >= _MIN_PLAIN_ENTRIES:
@@ -406,6 +406,11 @@ def _runs_of_entries(texts: Sequence[str]) -> list[tuple[int, int]]:
         else:
             n += 1
     return runs
+
+
+def _led_entry(texts: Sequence[str], n: int) -> bool:
+    entry = _TOC_ENTRY.fullmatch(texts[n]) if n < len(texts) else None
+    return bool(entry and entry.group("leader").strip())
 
 
 def _runs_of_recurring_titles(texts: Sequence[str]) -> list[tuple[int, int]]:

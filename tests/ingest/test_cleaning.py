@@ -474,3 +474,18 @@ def test_a_sentence_cut_by_a_paragraph_break_after_a_function_word_is_joined() -
     text = "Eerste alinea.\n\nNoem hierin ook de datum van het\n\nvorige plan.\n\nVolgende alinea."
 
     assert "Noem hierin ook de datum van het vorige plan." in clean(text).split("\n")
+
+
+def test_articles_with_a_paragraph_each_are_not_a_table_of_contents() -> None:
+    articles = [f"Article {n}\n{PARAGRAPH.replace(chr(10), ' ')}" for n in range(1, 8)]
+    text = clean("\n".join(articles))
+
+    assert all(f"Article {n}" in text for n in range(1, 8))
+    assert text.count("wijkteams") == 7
+
+
+def test_markdown_articles_are_not_a_table_of_contents() -> None:
+    source = "\n\n".join(f"### Article {n}\n{PARAGRAPH.replace(chr(10), ' ')}" for n in range(1, 8))
+    text = clean_pages([PageText(None, source)], markdown=True).text
+
+    assert text.count("wijkteams") == 7
