@@ -3,8 +3,9 @@
 A new question is answered by the extractive answerer (the same one ``/api/ask`` falls back
 to), and its quotes become the draft's citations; a trainer then edits the text, removes or adds
 citations and approves. Question lists come from TXT (one per line) or CSV (a ``question``
-column). ``suggest_questions`` proposes questions for one document from its section headings
-and key sentences — simple rules, same output for the same document.
+column). ``suggest_questions`` proposes questions for one document from its own statements,
+in the forms professionals ask (wie, wat, wanneer, hoeveel, hoe lang, waarom) — simple rules,
+same output for the same document.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -330,9 +331,29 @@ class Suggestion:
         }
 
 
-_NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:%|procent|percent)?")
-_KEYWORDS_NL = ("omdat", "belangrijk", "moet", "knelpunt", "aanbeveling", "doordat", "daarom")
-_KEYWORDS_EN = ("because", "important", "must", "bottleneck", "recommend", "therefore")
+# A count of something: a number (or number word) and the noun after it.
+_COUNT = re.compile(
+    r"\b(\d+(?:[.,]\d+)?|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|"
+    r"honderd|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred)"
+    r"\s+(?P<unit>[a-zà-ÿ][\w-]{2,})",
+    re.IGNORECASE,
+)
+_PERCENT = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:%|procent\b|percent\b)")
+_TIME_UNITS = frozenset({
+    "dagen", "dag", "weken", "week", "maanden", "maand", "jaar", "jaren", "uur", "uren",
+    "days", "day", "weeks", "months", "month", "years", "year", "hours",
+})  # fmt: skip
+# Verbs after which a duration is the predicate: "De wachttijd was twee weken."
+_DURATION_VERBS = frozenset({
+    "is", "was", "zijn", "waren", "duurt", "duurde", "duren", "duurden", "bedraagt", "bedroeg",
+    "are", "were", "takes", "took", "lasts", "lasted",
+})  # fmt: skip
+_MUST = {"moet": "Wie moet", "moeten": "Wie moeten", "must": "Who must", "should": "Who should"}
+_COPULA = frozenset({"is", "zijn", "was", "waren", "are", "were"})
+_ARTICLES = frozenset({"de", "het", "een", "the", "a", "an"})
+_CONDITION = re.compile(r"\s(?:als|wanneer|indien|if|when)\s", re.IGNORECASE)
+_KEYWORDS_NL = ("omdat", "doordat", "knelpunt", "aanbeveling", "belangrijk")
+_KEYWORDS_EN = ("because", "bottleneck", "recommend", "important")
 _STOP = frozenset({
     "de", "het", "een", "en", "van", "in", "op", "te", "dat", "die", "is", "zijn", "voor",
     "met", "als", "aan", "bij", "of", "er", "om", "door", "ook", "niet", "naar", "wordt",
@@ -348,117 +369,168 @@ _STOP = frozenset({
 def suggest_questions(
     index: Index, doc_id: str, n: int = 10, language: str | None = None
 ) -> list[Suggestion]:
-    """Up to ``n`` questions about document ``doc_id``: one per section heading ("Wat zegt
-    <title> over <heading>?") alternating with ones from key sentences (reasons, musts,
-    importance, numbers). Deterministic: document order, no randomness."""
+    """Up to ``n`` questions about document ``doc_id``, each made from one of its own
+    statements in the forms professionals ask: wie/who (a named actor or an obligation),
+    wat/what (a definition), wanneer/when (a condition), hoeveel/how many and hoe lang/how
+    long (a count or a duration), waarom/why (a reason), with the statement's own terms.
+    Deterministic: document order, no randomness; one question per statement."""
     doc = index.documents.get(doc_id)
     if doc is None:
         raise FaqError(f"No document '{doc_id}' — GET /api/documents lists the ids")
-    lang = language or doc.language
-    english = lang == "en"
-    title = _short_title(doc.title)
-    chunks = [c for c in index.chunks if c.doc_id == doc_id]
-    from_headings: list[Suggestion] = []
-    seen_headings: set[str] = set()
-    for chunk in chunks:
-        heading = chunk.section.split(" > ")[-1].strip() if chunk.section else ""
-        heading = re.sub(r"^[\d.]+\s+", "", heading).strip(" :")
-        if len(heading) < 4 or heading.lower() in seen_headings:
-            continue
-        seen_headings.add(heading.lower())
-        topic = heading.capitalize() if heading.isupper() else heading
-        question = (
-            f"What does {title} say about {topic}?"
-            if english
-            else f"Wat zegt {title} over {_lower_first(topic)}?"
-        )
-        from_headings.append(Suggestion(question, "heading", chunk.id))
-    from_sentences: list[Suggestion] = []
-    seen_sentences: set[str] = set()
-    for chunk in chunks:
+    english = (language or doc.language) == "en"
+    out: list[Suggestion] = []
+    seen: set[str] = set()
+    for chunk in (c for c in index.chunks if c.doc_id == doc_id):
         for sentence in chunk.sentence_texts():
             sentence = " ".join(sentence.split())
-            if not 8 <= len(sentence.split()) <= 40 or sentence in seen_sentences:
+            if not 6 <= len(sentence.split()) <= 40 or not sentence.endswith("."):
                 continue
-            suggestion = _sentence_question(sentence, chunk, title, english)
-            if suggestion is not None and suggestion.question not in {
-                s.question for s in from_sentences
-            }:
-                seen_sentences.add(sentence)
-                from_sentences.append(suggestion)
-    merged: list[Suggestion] = []
-    for pair in _interleave(from_headings, from_sentences):
-        if pair.question not in {s.question for s in merged}:
-            merged.append(pair)
-        if len(merged) == n:
-            break
-    return merged
+            suggestion = _sentence_question(sentence, chunk, english)
+            if suggestion is None or suggestion.question.lower() in seen:
+                continue
+            seen.add(suggestion.question.lower())
+            out.append(suggestion)
+            if len(out) == n:
+                return out
+    return out
 
 
-def _sentence_question(sentence: str, chunk: Chunk, title: str, english: bool) -> Suggestion | None:
-    lower = sentence.lower()
-    heading = re.sub(r"^[\d.]+\s+", "", chunk.section.split(" > ")[-1]).strip(" :")
-    topic = _lower_first(heading) if len(heading) >= 4 else _topic(sentence)
-    if not topic:
-        return None
-    keywords = _KEYWORDS_EN if english else _KEYWORDS_NL
-    for keyword in keywords:
-        found = re.search(rf"\b{keyword}", lower)
-        if not found:
+def _sentence_question(sentence: str, chunk: Chunk, english: bool) -> Suggestion | None:
+    """The question a statement answers, or None when no rule fits it."""
+    body = sentence.rstrip(".").strip()
+    words = body.split()
+    for rule in (_count_question, _who_question, _what_question, _when_question):
+        made = rule(body, words, english)
+        if made is not None:
+            question, reason = made
+            return Suggestion(_tidy(question), reason, chunk.id, sentence)
+    made = _keyword_question(body, english)
+    if made is not None:
+        return Suggestion(_tidy(made[0]), made[1], chunk.id, sentence)
+    return None
+
+
+def _count_question(body: str, words: list[str], english: bool) -> tuple[str, str] | None:
+    """ "45 jongeren kozen een JIM" and "In 2018 kozen 45 jongeren een JIM" → "Hoeveel jongeren
+    kozen (in 2018) een JIM?"; a duration → "Hoe lang …"."""
+    for match in _COUNT.finditer(body):
+        unit = match.group("unit")
+        if unit.lower() in _STOP or re.fullmatch(r"(19|20)\d\d", match.group(1)):
             continue
-        before = sentence[: found.start()].strip(" ,;:")
+        before = body[: match.start()].split()
+        after = body[match.end() :].strip()
+        if unit.lower() in _TIME_UNITS:
+            if not 2 <= len(before) <= 10 or before[-1].lower() not in _DURATION_VERBS:
+                continue
+            lead = "How long" if english else "Hoe lang"
+            subject = _lower_first(" ".join(before[:-1]))
+            return f"{lead} {before[-1].lower()} {subject}?", "duration"
+        lead = "How many" if english else "Hoeveel"
+        if not before:
+            return f"{lead} {unit} {after}?", "number"
+        # Inverted, "In 2018 kozen 45 jongeren …": a verb (no article before it) before the count.
+        if len(before) >= 2 and before[-1].islower() and before[-2].lower() not in _ARTICLES:
+            verb, front = before[-1], _lower_first(" ".join(before[:-1]))
+            return f"{lead} {unit} {verb} {front} {after}?", "number"
+    return None
+
+
+def _who_question(body: str, words: list[str], english: bool) -> tuple[str, str] | None:
+    """A statement that opens with a name ("SAVE MN was regiehouder …") or an obligation of
+    a short subject ("De gemeente moet …") → "Wie …?"."""
+    for position, word in enumerate(words[:5]):
+        if word.lower() in _MUST and 1 <= position <= 4:
+            rest = " ".join(words[position + 1 :])
+            return f"{_MUST[word.lower()]} {rest}?", "wie"
+    name = 0
+    while name < min(len(words), 4) and (
+        (words[name].isupper() and len(words[name]) > 1) or (name > 0 and words[name][:1].isupper())
+    ):
+        name += 1
+    if name and len(words) > name + 3 and words[name].islower() and not _CONDITION.search(body):
+        lead = "Who" if english else "Wie"
+        return f"{lead} {' '.join(words[name:])}?", "wie"
+    return None
+
+
+def _what_question(body: str, words: list[str], english: bool) -> tuple[str, str] | None:
+    """A definition, "De JIM is een vertrouwde volwassene …" → "Wat is de JIM?"."""
+    for position in range(1, min(len(words) - 2, 5)):
+        if words[position].lower() in _COPULA and words[position + 1].lower() in _ARTICLES:
+            subject = words[:position]
+            if subject[0].lower() not in _ARTICLES and not subject[0].isupper():
+                return None
+            lead = ("What" if english else "Wat") + " " + words[position].lower()
+            return f"{lead} {_lower_first(' '.join(subject))}?", "wat"
+    return None
+
+
+def _when_question(body: str, words: list[str], english: bool) -> tuple[str, str] | None:
+    """ "SAVE MN was regiehouder als zij al bij aanvang … betrokken waren" → "Wanneer was SAVE MN
+    regiehouder?": the main clause inverted, the condition being what is asked."""
+    found = _CONDITION.search(body)
+    if found is None:
+        return None
+    main = body[: found.start()].split()
+    name = 0
+    while name < min(len(main), 4) and (
+        (main[name].isupper() and len(main[name]) > 1) or main[name][:1].isupper()
+    ):
+        name += 1
+    if not name or len(main) < name + 2 or not main[name].islower():
+        return None
+    subject, verb, rest = " ".join(main[:name]), main[name], " ".join(main[name + 1 :])
+    lead = "When" if english else "Wanneer"
+    return f"{lead} {verb} {subject} {rest}?", "wanneer"
+
+
+def _keyword_question(body: str, english: bool) -> tuple[str, str] | None:
+    """Reasons, bottlenecks, recommendations and what matters, asked with the statement's
+    own key terms."""
+    lower = body.lower()
+    topic = _topic(body)
+    for keyword in _KEYWORDS_EN if english else _KEYWORDS_NL:
+        found = re.search(rf"\b{keyword}", lower)
+        if not found or not topic:
+            continue
+        before = body[: found.start()].strip(" ,;:")
         if keyword in ("omdat", "doordat", "because"):
             judged = re.match(r"(?i)^het is (\w+) dat (.+)$", before)
             if judged:
-                question = f"Waarom is het {judged.group(1)} dat {judged.group(2)}?"
-            elif len(before.split()) >= 3:
-                question = (
-                    f"What is the reason that {_lower_first(before)}?"
-                    if english
-                    else f"Wat is de reden dat {_lower_first(before)}?"
-                )
-            else:
-                continue
-        elif keyword in ("moet", "must") and 1 <= len(before.split()) <= 4:
-            question = (
-                f"What must {_lower_first(before)} do according to {title}?"
-                if english
-                else f"Wat moet {_lower_first(before)} volgens {title} doen?"
-            )
-        elif keyword in ("moet", "must"):
-            question = (
-                f"What must happen regarding {topic}?"
-                if english
-                else f"Wat moet er gebeuren rond {topic}?"
-            )
+                return f"Waarom is het {judged.group(1)} dat {judged.group(2)}?", keyword
+            if len(before.split()) >= 3:
+                lead = "Why is it that" if english else "Wat is de reden dat"
+                return f"{lead} {_lower_first(before)}?", keyword
         elif keyword in ("knelpunt", "bottleneck"):
-            question = (
-                f"Which bottlenecks does {title} mention about {topic}?"
-                if english
-                else f"Welke knelpunten noemt {title} rond {topic}?"
-            )
+            return (
+                (f"Which bottlenecks are there with {topic}?" if english
+                 else f"Welke knelpunten zijn er bij {topic}?"),
+                keyword,
+            )  # fmt: skip
         elif keyword in ("aanbeveling", "recommend"):
-            question = (
-                f"What does {title} recommend about {topic}?"
-                if english
-                else f"Wat beveelt {title} aan over {topic}?"
-            )
+            return (
+                (f"What is recommended about {topic}?" if english
+                 else f"Welke aanbeveling wordt gedaan over {topic}?"),
+                keyword,
+            )  # fmt: skip
         else:
-            question = (
-                f"What is important about {topic} according to {title}?"
-                if english
-                else f"Wat is volgens {title} belangrijk bij {topic}?"
-            )
-        return Suggestion(question, keyword, chunk.id, sentence)
-    number = _NUMBER.search(sentence)
-    if number and not re.fullmatch(r"(19|20)\d\d", number.group().strip()):
-        question = (
-            f"What figures does {title} give about {topic}?"
-            if english
-            else f"Welke cijfers noemt {title} over {topic}?"
-        )
-        return Suggestion(question, "number", chunk.id, sentence)
+            return (
+                (f"What is important about {topic}?" if english
+                 else f"Wat is belangrijk bij {topic}?"),
+                keyword,
+            )  # fmt: skip
+    percent = _PERCENT.search(body)
+    if percent and len(body[: percent.start()].split()) <= 1:
+        after = body[percent.end() :].strip()
+        if len(after.split()) >= 3:
+            lead = "What percentage" if english else "Hoeveel procent"
+            return f"{lead} {after}?", "number"
     return None
+
+
+def _tidy(question: str) -> str:
+    question = " ".join(question.replace(" ,", ",").split())
+    return question[:1].upper() + question[1:]
 
 
 def _topic(sentence: str) -> str:
@@ -471,25 +543,7 @@ def _topic(sentence: str) -> str:
     return " ".join(_lower_first(w) if not w.isupper() else w for w in words[:2])
 
 
-def _short_title(title: str) -> str:
-    title = " ".join(title.split())
-    if len(title) <= 60:
-        return title
-    cut = title[:60].rsplit(" ", 1)[0]
-    return f"{cut}…"
-
-
 def _lower_first(text: str) -> str:
     if len(text) > 1 and text[1].isupper():  # an acronym: JIM, SAVE
         return text
     return text[:1].lower() + text[1:]
-
-
-def _interleave(first: Sequence[Suggestion], second: Sequence[Suggestion]) -> list[Suggestion]:
-    out: list[Suggestion] = []
-    for i in range(max(len(first), len(second))):
-        if i < len(first):
-            out.append(first[i])
-        if i < len(second):
-            out.append(second[i])
-    return out

@@ -5,7 +5,8 @@
 - ``csv`` / ``json``: every entry with status, notes and citations; what ``import`` reads.
 - ``evalset``: approved entries as gold-set lines (``evals/gold/README.md``) that
   ``vraagbaak eval run FILE`` accepts: quotes from the citations, ``doc`` the cited file,
-  ``facts`` the numbers in the quotes (or none).
+  ``facts`` the quotes' key facts (quantities with units and content words, never bare years
+  or digits; ``evals.facts``).
 
 Imports are all-or-nothing: the whole file is checked first and stored in one transaction, and
 a problem is reported with its CSV line number or JSON position.
@@ -21,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from evals.facts import key_facts
 from service.faq.store import FaqEntry, FaqError, FaqSet, FaqStore, NewEntry, StoredCitation
 
 ExportFormat = Literal["md", "csv", "json", "evalset"]
@@ -35,7 +37,6 @@ EXTENSIONS = {"md": "md", "csv": "csv", "json": "json", "evalset": "jsonl"}
 JSON_FORMAT = "vraagbaak-faq"
 JSON_VERSION = 1
 CSV_COLUMNS = ("id", "question", "answer", "status", "notes", "stale", "stale_reason", "citations")
-_FACT_NUMBER = re.compile(r"\d+(?:[.,]\d+)?\s?%?")
 
 _LABELS = {
     "nl": {"sources": "Bronnen", "page": "p.", "stale": "Let op: de bron is gewijzigd"},
@@ -175,9 +176,7 @@ def to_evalset(faq_set: FaqSet, entries: Sequence[FaqEntry]) -> str:
             continue
         quotes = list(dict.fromkeys(_one_line(c.quote) for c in entry.citations if c.quote))
         doc = next((c.source for c in entry.citations if c.source), entry.citations[0].doc_id)
-        facts = list(
-            dict.fromkeys(m.group().strip() for q in quotes for m in _FACT_NUMBER.finditer(q))
-        )[:4]
+        facts = key_facts(quotes[:3], entry.question)
         lines.append(
             json.dumps(
                 {

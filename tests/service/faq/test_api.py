@@ -147,7 +147,9 @@ def test_upload_import_suggest_delete_and_errors(client: TestClient) -> None:
     assert len(client.get("/api/faq/sets/T").json()["entries"]) == 1
 
     suggestions = client.get("/api/faq/sets/S/suggest", params={"doc": "jim"}).json()
-    assert suggestions["suggestions"][0]["question"].startswith("Wat zegt Evaluatie JIM-aanpak")
+    first = suggestions["suggestions"][0]
+    assert first["question"] == "Wanneer was SAVE MN regiehouder?"
+    assert first["sentence"].startswith("SAVE MN was regiehouder")
     assert client.get("/api/faq/sets/S/suggest", params={"doc": "x"}).status_code == 422
 
     entry_id = client.get("/api/faq/sets/T").json()["entries"][0]["id"]

@@ -82,7 +82,7 @@ def test_cli_flow(data_dir: str, tmp_path: Path) -> None:
     assert failed.exit_code == 1 and "bad.csv: line 3" in failed.output
     assert len(json.loads(invoke("list", "Kopie", "--json", *d))) == 2
 
-    assert "Wat zegt Evaluatie JIM-aanpak" in invoke("suggest", "Training", "--doc", "jim", *d)
+    assert "Wanneer was SAVE MN regiehouder?" in invoke("suggest", "Training", "--doc", "jim", *d)
     assert "checked 4 entries" in invoke("check", *d)
     missing = runner.invoke(cli.faq_app, ["list", "Nope", *d])
     assert missing.exit_code == 1 and "No FAQ set 'Nope'" in missing.output

@@ -95,9 +95,13 @@ def test_suggest_questions_is_deterministic(index: Index) -> None:
     first = drafting.suggest_questions(index, "jim", 6)
     assert first == drafting.suggest_questions(index, "jim", 6)
     questions = [s.question for s in first]
-    assert "Wat zegt Evaluatie JIM-aanpak over regie?" in questions
-    assert any(s.reason in ("belangrijk", "omdat") for s in first)
-    assert any(s.reason == "number" for s in first)
-    assert len(questions) == len(set(questions)) <= 6
+    assert questions == [
+        "Wanneer was SAVE MN regiehouder?",
+        "Wat is de JIM?",
+        "Waarom is het belangrijk dat de jongere de JIM zelf kiest?",
+        "Hoeveel jongeren kozen in 2018 een JIM binnen het traject?",
+        "Hoeveel procent van de trajecten werd voortijdig beëindigd?",
+    ]
+    assert all(s.sentence and s.chunk_id.startswith("jim:") for s in first)
     with pytest.raises(FaqError, match="No document"):
         drafting.suggest_questions(index, "nope")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -74,8 +75,11 @@ def test_evalset_is_a_valid_gold_set(filled: FaqStore, index: Index, tmp_path: P
     assert [q.id for q in questions] == ["faq-training-jim-1", "faq-training-jim-2"]
     first, second = questions
     assert first.answerable and first.language == "nl" and first.doc == "jim.txt"
-    assert first.quotes == (REGIE,) and first.facts == ()
-    assert second.facts == ("2018", "45")
+    assert first.quotes == (REGIE,)
+    assert first.facts[:3] == ("SAVE", "MN", "regiehouder")
+    # Quantities with their unit, never a bare year or digit; "jongeren" was asked already.
+    assert second.facts[0] == "45 jongeren"
+    assert not any(re.fullmatch(r"\d+", fact) for q in questions for fact in q.facts)
     assert all(quote_matches(q.quotes[0], index.clean_texts["jim"]) for q in questions)
 
 

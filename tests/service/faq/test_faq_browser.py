@@ -164,9 +164,13 @@ def test_trainer_flow_in_the_browser(server: str, tmp_path: Path) -> None:
             page.click("#export-evalset")
         target = tmp_path / evalset_download.value.suggested_filename
         evalset_download.value.save_as(target)
-        assert [q.question for q in load_goldset(target)] == [
+        exported_set = load_goldset(target)
+        assert [q.question for q in exported_set] == [
             "Wie is regiehouder als SAVE MN bij aanvang betrokken is?"
         ]
+        assert exported_set[0].facts and all(  # content words, no bare years or digits
+            not fact.isdigit() for fact in exported_set[0].facts
+        )
         browser.close()
     assert errors == []
     assert all(url.startswith(server) for url in requested)
@@ -225,6 +229,16 @@ def test_set_pane_counts_and_dropdown_after_a_reload(server: str) -> None:
         expect(page.locator("#entries li")).to_have_count(2)
         expect(page.locator("#set-counts")).to_contain_text("2 vragen, 0 goedgekeurd")
         assert "[object Object]" not in page.locator("#set-counts").inner_text()
+
+        # Suggested questions come from the passage's own statements, not from its title.
+        page.locator("summary", has_text="Vragen voorstellen").click()
+        page.select_option("#suggest-doc", "jim")
+        page.click("#suggest-button")
+        expect(page.locator("#suggestions li").first).to_contain_text(
+            "Wanneer was SAVE MN regiehouder?"
+        )
+        suggested = page.locator("#suggestions li").all_inner_texts()
+        assert not any("Wat zegt" in s or "Evaluatie JIM-aanpak" in s for s in suggested)
 
         card = page.locator(".vb-sets").bounding_box()
         picker = page.locator("#set-select").bounding_box()
