@@ -3,6 +3,7 @@ per-codepoint normalisation map and the tensors, as numpy views over a memory ma
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -72,7 +73,8 @@ def model_sha256(path: str, cache_dir: Path | None = None) -> str:
         return str(known[key])
     digest = file_sha256(path)
     known[key] = digest
-    write_atomically(memo, json.dumps(known, indent=1).encode())
+    with contextlib.suppress(OSError):  # a read-only data dir: hash again next time
+        write_atomically(memo, json.dumps(known, indent=1).encode())
     return digest
 
 
