@@ -334,7 +334,7 @@ class Suggestion:
 # A count of something: a number (or number word) and the noun after it.
 _COUNT = re.compile(
     r"\b(\d+(?:[.,]\d+)?|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|"
-    r"honderd|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred)"
+    r"honderd|two|three|four|five|six|seven|eight|nine|eleven|twelve|twenty|hundred)"
     r"\s+(?P<unit>[a-zà-ÿ][\w-]{2,})",
     re.IGNORECASE,
 )
@@ -348,12 +348,17 @@ _DURATION_VERBS = frozenset({
     "is", "was", "zijn", "waren", "duurt", "duurde", "duren", "duurden", "bedraagt", "bedroeg",
     "are", "were", "takes", "took", "lasts", "lasted",
 })  # fmt: skip
+# Words that open a fronted phrase, after which a Dutch main clause puts its verb before the
+# subject: "In 2018 kozen 45 jongeren …".
+_FRONTED = frozenset({
+    "in", "op", "bij", "na", "voor", "tijdens", "sinds", "vanaf", "daarna", "daarnaast", "toen",
+    "vervolgens", "uiteindelijk", "inmiddels", "dit", "dat", "vorig", "afgelopen",
+})  # fmt: skip
 _MUST = {"moet": "Wie moet", "moeten": "Wie moeten", "must": "Who must", "should": "Who should"}
 _COPULA = frozenset({"is", "zijn", "was", "waren", "are", "were"})
 _ARTICLES = frozenset({"de", "het", "een", "the", "a", "an"})
+_INDEFINITE = frozenset({"een", "a", "an"})
 _CONDITION = re.compile(r"\s(?:als|wanneer|indien|if|when)\s", re.IGNORECASE)
-_KEYWORDS_NL = ("omdat", "doordat", "knelpunt", "aanbeveling", "belangrijk")
-_KEYWORDS_EN = ("because", "bottleneck", "recommend", "important")
 _STOP = frozenset({
     "de", "het", "een", "en", "van", "in", "op", "te", "dat", "die", "is", "zijn", "voor",
     "met", "als", "aan", "bij", "of", "er", "om", "door", "ook", "niet", "naar", "wordt",
@@ -417,6 +422,8 @@ def _count_question(body: str, words: list[str], english: bool) -> tuple[str, st
         unit = match.group("unit")
         if unit.lower() in _STOP or re.fullmatch(r"(19|20)\d\d", match.group(1)):
             continue
+        if not re.search(r"(en|s|'s|ers)$", unit.lower()):  # a count is of a plural noun
+            continue
         before = body[: match.start()].split()
         after = body[match.end() :].strip()
         if unit.lower() in _TIME_UNITS:
@@ -429,7 +436,14 @@ def _count_question(body: str, words: list[str], english: bool) -> tuple[str, st
         if not before:
             return f"{lead} {unit} {after}?", "number"
         # Inverted, "In 2018 kozen 45 jongeren …": a verb (no article before it) before the count.
-        if len(before) >= 2 and before[-1].islower() and before[-2].lower() not in _ARTICLES:
+        if (
+            not english
+            and 2 <= len(before) <= 4
+            and before[0].lower() in _FRONTED
+            and before[-1].islower()
+            and before[-1] not in _STOP
+            and before[-2].lower() not in _ARTICLES
+        ):
             verb, front = before[-1], _lower_first(" ".join(before[:-1]))
             return f"{lead} {unit} {verb} {front} {after}?", "number"
     return None
@@ -439,7 +453,9 @@ def _who_question(body: str, words: list[str], english: bool) -> tuple[str, str]
     """A statement that opens with a name ("SAVE MN was regiehouder …") or an obligation of
     a short subject ("De gemeente moet …") → "Wie …?"."""
     for position, word in enumerate(words[:5]):
-        if word.lower() in _MUST and 1 <= position <= 4:
+        subject = words[:position]
+        named = (len(subject) >= 2 and subject[0].lower() in _ARTICLES) or _is_name(subject)
+        if word.lower() in _MUST and named:
             rest = " ".join(words[position + 1 :])
             return f"{_MUST[word.lower()]} {rest}?", "wie"
     name = 0
@@ -447,18 +463,36 @@ def _who_question(body: str, words: list[str], english: bool) -> tuple[str, str]
         (words[name].isupper() and len(words[name]) > 1) or (name > 0 and words[name][:1].isupper())
     ):
         name += 1
-    if name and len(words) > name + 3 and words[name].islower() and not _CONDITION.search(body):
+    if (
+        _is_name(words[:name])
+        and len(words) > name + 3
+        and words[name].islower()
+        and words[name] not in _STOP
+        and not _CONDITION.search(body)
+    ):
         lead = "Who" if english else "Wie"
         return f"{lead} {' '.join(words[name:])}?", "wie"
     return None
 
 
+def _is_name(words: list[str]) -> bool:
+    """An actor's name opening a statement, by its form: an acronym first ("SAVE MN"). A
+    capitalised first word alone ("Lokalis", but also "In", "Zo") can't be told from any other
+    sentence start, so it is not taken for a name."""
+    return bool(words) and words[0].isupper() and len(words[0]) > 1
+
+
 def _what_question(body: str, words: list[str], english: bool) -> tuple[str, str] | None:
     """A definition, "De JIM is een vertrouwde volwassene …" → "Wat is de JIM?"."""
     for position in range(1, min(len(words) - 2, 5)):
-        if words[position].lower() in _COPULA and words[position + 1].lower() in _ARTICLES:
+        # "X is een …": an indefinite article after the verb makes it a definition.
+        if words[position].lower() in _COPULA and words[position + 1].lower() in _INDEFINITE:
             subject = words[:position]
+            if len(subject) > 3 or any(re.match(r"(?i)(hier|daar)", w) for w in subject):
+                return None
             if subject[0].lower() not in _ARTICLES and not subject[0].isupper():
+                return None
+            if not [w for w in subject if w.lower() not in _STOP]:  # "Het is een …"
                 return None
             lead = ("What" if english else "Wat") + " " + words[position].lower()
             return f"{lead} {_lower_first(' '.join(subject))}?", "wat"
@@ -477,7 +511,7 @@ def _when_question(body: str, words: list[str], english: bool) -> tuple[str, str
         (main[name].isupper() and len(main[name]) > 1) or main[name][:1].isupper()
     ):
         name += 1
-    if not name or len(main) < name + 2 or not main[name].islower():
+    if not _is_name(main[:name]) or len(main) < name + 2 or not main[name].islower():
         return None
     subject, verb, rest = " ".join(main[:name]), main[name], " ".join(main[name + 1 :])
     lead = "When" if english else "Wanneer"
@@ -485,44 +519,24 @@ def _when_question(body: str, words: list[str], english: bool) -> tuple[str, str
 
 
 def _keyword_question(body: str, english: bool) -> tuple[str, str] | None:
-    """Reasons, bottlenecks, recommendations and what matters, asked with the statement's
-    own key terms."""
+    """A judged reason, "Het is belangrijk dat X, omdat …" → "Waarom is het belangrijk dat
+    X?"; a share, "(Ongeveer) 23% van de trajecten werd …" → "Hoeveel procent van de
+    trajecten werd …?"."""
     lower = body.lower()
-    topic = _topic(body)
-    for keyword in _KEYWORDS_EN if english else _KEYWORDS_NL:
-        found = re.search(rf"\b{keyword}", lower)
-        if not found or not topic:
+    for keyword in ("omdat", "doordat", "because"):
+        found = re.search(rf"\b{keyword}\b", lower)
+        if not found:
             continue
         before = body[: found.start()].strip(" ,;:")
-        if keyword in ("omdat", "doordat", "because"):
-            judged = re.match(r"(?i)^het is (\w+) dat (.+)$", before)
-            if judged:
-                return f"Waarom is het {judged.group(1)} dat {judged.group(2)}?", keyword
-            if len(before.split()) >= 3:
-                lead = "Why is it that" if english else "Wat is de reden dat"
-                return f"{lead} {_lower_first(before)}?", keyword
-        elif keyword in ("knelpunt", "bottleneck"):
-            return (
-                (f"Which bottlenecks are there with {topic}?" if english
-                 else f"Welke knelpunten zijn er bij {topic}?"),
-                keyword,
-            )  # fmt: skip
-        elif keyword in ("aanbeveling", "recommend"):
-            return (
-                (f"What is recommended about {topic}?" if english
-                 else f"Welke aanbeveling wordt gedaan over {topic}?"),
-                keyword,
-            )  # fmt: skip
-        else:
-            return (
-                (f"What is important about {topic}?" if english
-                 else f"Wat is belangrijk bij {topic}?"),
-                keyword,
-            )  # fmt: skip
+        judged = re.match(r"(?i)^(?:het is|it is) (\w+) (?:dat|that) (.+)$", before)
+        if judged:
+            lead = "Why is it" if english else "Waarom is het"
+            link = "that" if english else "dat"
+            return f"{lead} {judged.group(1)} {link} {judged.group(2)}?", keyword
     percent = _PERCENT.search(body)
     if percent and len(body[: percent.start()].split()) <= 1:
         after = body[percent.end() :].strip()
-        if len(after.split()) >= 3:
+        if len(after.split()) >= 3 and after.lower().startswith(("van ", "of ")):
             lead = "What percentage" if english else "Hoeveel procent"
             return f"{lead} {after}?", "number"
     return None
