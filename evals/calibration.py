@@ -202,9 +202,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.corpus:
         overrides["corpus_dir"] = args.corpus
     settings = Settings(**overrides)
-    calibration = calibrate(
-        settings, args.set, max_false=args.max_false, write=not args.dry_run
-    )
+    calibration = calibrate(settings, args.set, max_false=args.max_false, write=not args.dry_run)
     print(report(calibration))  # noqa: T201
     return calibration.profile.describe()
 
