@@ -301,6 +301,7 @@
         });
         item.appendChild(text);
         var keep = el("button", t("save_selection"));
+        keep.setAttribute("data-t", "save_selection");
         keep.type = "button";
         keep.addEventListener("click", function () {
           var selection = window.getSelection ? window.getSelection() : null;
@@ -348,7 +349,7 @@
 
   function fmt(value) {
     if (value === null || value === undefined) { return "—"; }
-    if (Math.abs(value - Math.round(value)) < 1e-9) { return String(Math.round(value)); }
+    if (Math.abs(value) > 1 && Math.abs(value - Math.round(value)) < 1e-9) { return String(Math.round(value)); }
     var shown = value.toFixed(2);
     return lang === "nl" ? shown.replace(".", ",") : shown;
   }
@@ -453,7 +454,7 @@
       try { localStorage.setItem(LANG_STORE, lang); } catch (e) { /* ignore */ }
       translate();
       renderSetPicker();
-      if (state.set) { showSet(state.set); renderRun(); }
+      if (state.set) { showSet(state.set); renderRun(); loadRuns(state.run && state.run.id).catch(failed); }
     });
     $("set-select").addEventListener("change", function (event) {
       stopEdit();
