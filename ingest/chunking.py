@@ -244,4 +244,7 @@ def _make_chunk(
         start=start,
         end=end,
         sentences=tuple((s - start, e - start) for s, e in units),
+        page_breaks=tuple(
+            (offset - start, page) for offset, page in clean.page_starts if start < offset < end
+        ),
     )

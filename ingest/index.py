@@ -458,4 +458,5 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 def _chunk_from_json(row: dict[str, Any]) -> Chunk:
     row["sentences"] = tuple(tuple(span) for span in row["sentences"])
+    row["page_breaks"] = tuple(tuple(page) for page in row.get("page_breaks", ()))
     return Chunk(**row)

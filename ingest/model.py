@@ -78,9 +78,21 @@ class Chunk:
     start: int
     end: int
     sentences: tuple[tuple[int, int], ...] = field(default=())
+    # (offset in ``text``, page number) of each page that begins inside the passage, so a
+    # quote cites the page it stands on, not the page its passage starts on
+    page_breaks: tuple[tuple[int, int], ...] = field(default=())
 
     def sentence_texts(self) -> list[str]:
         return [self.text[s:e] for s, e in self.sentences]
+
+    def page_at(self, offset: int) -> int | None:
+        """The page of the character at ``offset`` in ``text`` (None for formats without pages)."""
+        page = self.page
+        for start, number in self.page_breaks:
+            if start > offset:
+                break
+            page = number
+        return page
 
     @staticmethod
     def make_id(doc_id: str, ordinal: int, text: str) -> str:

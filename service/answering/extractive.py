@@ -413,7 +413,7 @@ def _citation(n: int, hit: SearchHit, start: int, end: int, score: float | None 
         source=hit.document.source,
         title=hit.document.title,
         section=chunk.section or None,
-        page=chunk.page,
+        page=chunk.page_at(start),
         text=chunk.text,
         quote=chunk.text[start:end],
         start=start,

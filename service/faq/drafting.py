@@ -66,7 +66,7 @@ def citation_from_chunk(index: Index, chunk: Chunk, start: int, end: int) -> Sto
         start=start,
         end=end,
         title=doc.title if doc else chunk.doc_id,
-        page=chunk.page,
+        page=chunk.page_at(start),
         section=chunk.section or None,
         source=doc.source if doc else "",
         passage_sha=text_hash(chunk.text),

@@ -84,7 +84,7 @@ def _pointed(index: Index, citation: StoredCitation, chunk: Chunk, start: int) -
         end=start + len(citation.quote),
         title=doc.title,
         source=doc.source,
-        page=chunk.page,
+        page=chunk.page_at(start),
         section=chunk.section or None,
         passage_sha=text_hash(chunk.text),
     )

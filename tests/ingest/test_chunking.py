@@ -211,6 +211,10 @@ def test_a_passage_across_a_page_break_runs_from_the_page_it_starts_on() -> None
     [chunk] = chunk_document("d", clean, [], max_chars=900)
 
     assert (chunk.page, chunk.page_end) == (1, 2)
+    # A quote cites the page it stands on.
+    assert chunk.page_at(chunk.text.index("Eerste")) == 1
+    assert chunk.page_at(chunk.text.index("Deze lange")) == 2
+    assert chunk.page_at(len(chunk.text) - 1) == 2
 
 
 def test_invalid_max_chars() -> None:
