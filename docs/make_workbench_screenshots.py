@@ -84,8 +84,10 @@ def eval_page(page: Any, url: str) -> None:
     page.click("#run")
     page.wait_for_selector("#verdicts li", timeout=120_000)
     page.uncheck("#failures-only")
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(DOCS / "eval-workbench.png"))
     page.click("#language")
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(DOCS / "eval-workbench-english.png"))
     page.click("#language")
 
