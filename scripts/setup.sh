@@ -3,8 +3,8 @@
 # a multi-GB CUDA build, while torch==2.13.0 is the CPU build. Usage: scripts/setup.sh [dev]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-extras="st"
-[ "${1:-}" = "dev" ] && extras="st,llm,dev"
+extras="st,postgres"
+[ "${1:-}" = "dev" ] && extras="st,llm,dev,postgres"
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi

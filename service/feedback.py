@@ -18,18 +18,6 @@ COLUMNS = ("rating", "question", "answer", "comment", "conversation_id", "chunk_
 
 class FeedbackStore(RetainedTable):
     table = "feedback"
-    schema = """
-    CREATE TABLE IF NOT EXISTS feedback (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        created_at REAL NOT NULL,
-        rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),
-        question TEXT NOT NULL,
-        answer TEXT NOT NULL,
-        comment TEXT NOT NULL,
-        conversation_id TEXT,
-        chunk_ids TEXT NOT NULL
-    )
-    """
 
     def add(
         self,

@@ -20,17 +20,6 @@ COLUMNS = ("question", "language", "refused", "mode", "conversation_id")
 
 class QuestionLog(RetainedTable):
     table = "questions"
-    schema = """
-    CREATE TABLE IF NOT EXISTS questions (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        created_at REAL NOT NULL,
-        question TEXT NOT NULL,
-        language TEXT NOT NULL,
-        refused INTEGER NOT NULL,
-        mode TEXT NOT NULL,
-        conversation_id TEXT
-    )
-    """
 
     def add(
         self, question: str, language: str, refused: bool, mode: str, conversation_id: str | None

@@ -1,8 +1,9 @@
-"""What users leave behind (feedback, logged questions): SQLite tables that purge themselves.
+"""What users leave behind (feedback, logged questions): tables that purge themselves.
 
-WAL mode so a crash mid-write loses nothing committed; ``secure_delete`` and the retention
-purge (``service.security.retention``) so expired text does not linger in the file. Callers
-redact before they store.
+In SQLite (``service.db.sqlite``): WAL mode so a crash mid-write loses nothing committed;
+``secure_delete`` and the retention purge (``service.security.retention``) so expired text does
+not linger in the file. In Postgres (``VRAAGBAAK_DATABASE_URL``) the same purge is a plain
+delete. Callers redact before they store.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
+from service.db import Database, DatabaseTarget, DiskFullError, open_database
+from service.db.sqlite import SqliteDatabase, is_disk_full
 from service.security.redaction import redact
 from service.security.retention import purge_older_than
 from vraagbaak.errors import VraagbaakError
@@ -49,16 +52,11 @@ class RetainedTable:
     """``retention_days``: None keeps rows forever; 0 keeps nothing (rows are not even written,
     and rows left from before are purged at once); N purges rows older than N days."""
 
-    table: ClassVar[str]
-    schema: ClassVar[str]
+    table: ClassVar[str]  # made by ``service.db.migrations``
 
-    def __init__(self, path: Path, retention_days: int | None = None) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("PRAGMA secure_delete=ON")
-        self._conn.execute(self.schema)
+    def __init__(self, database: DatabaseTarget | Path, retention_days: int | None = None) -> None:
+        self._db: Database = open_database(database)
+        self._conn: Any = self._db  # what statements run on (tests put a failing one here)
         self._lock = threading.Lock()
         if retention_days is not None and retention_days < 0:
             raise ValueError(f"retention_days must not be negative, got {retention_days}")
@@ -74,19 +72,19 @@ class RetainedTable:
         marks = ", ".join("?" * len(columns))
         with self._lock:
             try:
-                cursor = self._conn.execute(
+                result = self._conn.execute(
                     f"INSERT INTO {self.table} (created_at, {', '.join(columns)}) "
-                    f"VALUES (?, {marks})",
+                    f"VALUES (?, {marks}) RETURNING id",
                     (time.time(), *values),
                 )
+            except DiskFullError as error:
+                raise StorageFullError(self.table) from error
             except sqlite3.OperationalError as error:
-                if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or (
-                    "disk is full" in str(error)
-                ):
+                if is_disk_full(error):
                     raise StorageFullError(self.table) from error
                 raise
             self._purge(force=False)
-            return int(cursor.lastrowid or 0)
+            return int(result.lastrowid)
 
     def _rows(self, columns: Sequence[str]) -> list[dict[str, Any]]:
         """Every row that is still within the retention period, oldest first."""
@@ -104,15 +102,20 @@ class RetainedTable:
         if force or time.time() - self._purged_at > PURGE_EVERY_SECONDS:
             # With 0 days every row goes, also one written within the clock's resolution.
             ahead = timedelta(minutes=1) if self.retention_days == 0 else timedelta(0)
-            purge_older_than(
-                self._conn,
-                self.table,
-                "created_at",
-                self.retention_days,
-                timestamp_format="unixepoch",
-                now=datetime.now(UTC) + ahead,
-            )
+            now = datetime.now(UTC) + ahead
+            if isinstance(self._db, SqliteDatabase):
+                purge_older_than(
+                    self._db.conn,
+                    self.table,
+                    "created_at",
+                    self.retention_days,
+                    timestamp_format="unixepoch",
+                    now=now,
+                )
+            else:
+                cutoff = (now - timedelta(days=self.retention_days)).timestamp()
+                self._db.execute(f"DELETE FROM {self.table} WHERE created_at < ?", (cutoff,))
             self._purged_at = time.time()
 
     def close(self) -> None:
-        self._conn.close()
+        self._db.close()

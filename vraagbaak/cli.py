@@ -69,21 +69,24 @@ def ingest(
 ) -> None:
     """Index documents (PDF, Word, text, Markdown); only what changed is processed again."""
     from ingest.pipeline import ingest as run_ingest
+    from service.db.locks import ingest_lock
     from service.engine import open_embedder
     from service.profile import profile_for_ingest
 
     settings = settings_from(corpus, data_dir, embedder)
     sources = paths or [settings.corpus_dir]
+    counts = None if json_output or sys.stderr.isatty() else progress_lines(progress_every)
     try:
-        report = run_ingest(
-            sources,
-            settings.index_dir,
-            open_embedder(settings),
-            rebuild=rebuild,
-            show_progress=not json_output and sys.stderr.isatty(),
-            counts=None if json_output or sys.stderr.isatty() else progress_lines(progress_every),
-            profile=profile_for_ingest(settings.index_dir, list(sources)).to_data(),
-        )
+        with ingest_lock(settings):
+            report = run_ingest(
+                sources,
+                settings.index_dir,
+                open_embedder(settings),
+                rebuild=rebuild,
+                show_progress=not json_output and sys.stderr.isatty(),
+                counts=counts,
+                profile=profile_for_ingest(settings.index_dir, list(sources)).to_data(),
+            )
     except VraagbaakError as exc:
         raise fail(str(exc)) from exc
     faq_summary = _flag_stale_faq_entries(settings) if report.changed else None
@@ -134,9 +137,9 @@ def _flag_stale_faq_entries(settings: Settings) -> str | None:
     """After a re-ingest: FAQ entries whose cited passages changed are flagged for review."""
     from ingest.index import load_index
     from service.faq.staleness import flag_stale_entries
-    from service.faq.store import FaqStore, faq_database_path
+    from service.faq.store import FaqStore, has_faq_database
 
-    if not faq_database_path(settings).exists():
+    if not has_faq_database(settings):
         return None
     return flag_stale_entries(FaqStore.open(settings), load_index(settings.index_dir)).summary()
 
@@ -409,7 +412,7 @@ app.add_typer(keys_app, name="keys")
 
 
 def _key_store(data_dir: Path | None) -> KeyStore:
-    return KeyStore(settings_from(data_dir=data_dir).database_path)
+    return KeyStore(settings_from(data_dir=data_dir).database)
 
 
 @keys_app.command("create")
@@ -485,11 +488,11 @@ def feedback_export(
     from service.question_log import QuestionLog
 
     settings = settings_from(data_dir=data_dir)
-    if not settings.database_path.exists():
+    if settings.database_url is None and not settings.database_path.exists():
         out("[]")
         return
     store = QuestionLog if questions else FeedbackStore
-    rows = store(settings.database_path, settings.retention_days).all()
+    rows = store(settings.database, settings.retention_days).all()
     out(json.dumps(rows, ensure_ascii=False, indent=2))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -14,6 +14,17 @@ class Settings(BaseSettings):
 
     corpus_dir: Path = Field(Path("corpus"), description="Folder with the documents to ingest")
     data_dir: Path = Field(Path(".vraagbaak"), description="Index, caches and databases")
+    index_path: Path | None = Field(
+        None,
+        validation_alias=AliasChoices("VRAAGBAAK_INDEX_DIR", "index_path"),
+        description="Where index builds are published (default <data dir>/index); replicas "
+        "share one, e.g. an NFS mount or a volume, and follow its `current` pointer",
+    )
+    database_url: str | None = Field(
+        None,
+        description="postgresql://user:password@host/db: FAQ sets, keys, feedback, question "
+        "log and eval runs live there, shared by replicas; unset: SQLite in the data dir",
+    )
     embedder: str = Field(
         "e5-small-q4",
         description="'e5-small-q4' (bundled) or 'sentence-transformers:<name or path>'",
@@ -77,7 +88,7 @@ class Settings(BaseSettings):
 
     @property
     def index_dir(self) -> Path:
-        return self.data_dir / "index"
+        return self.index_path or self.data_dir / "index"
 
     @property
     def cache_dir(self) -> Path:
@@ -86,3 +97,8 @@ class Settings(BaseSettings):
     @property
     def database_path(self) -> Path:
         return self.data_dir / "vraagbaak.sqlite"
+
+    @property
+    def database(self) -> Path | str:
+        """Where the stores keep their rows: the Postgres URL, else the SQLite file."""
+        return self.database_url or self.database_path

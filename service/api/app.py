@@ -62,12 +62,12 @@ def create_app(
         app.state.assistant = assistant or build_assistant(app.state.engine)
         prepare_index(app.state.engine.index)
         app.state.feedback = (
-            FeedbackStore(settings.database_path, settings.retention_days)
+            FeedbackStore(settings.database, settings.retention_days)
             if settings.store_feedback and settings.retention_days
             else None
         )
         app.state.question_log = (
-            QuestionLog(settings.database_path, settings.retention_days)
+            QuestionLog(settings.database, settings.retention_days)
             if settings.store_questions and settings.retention_days
             else None
         )
@@ -93,7 +93,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.require_keys = settings.require_api_keys
-    app.state.key_store = KeyStore(settings.database_path) if settings.require_api_keys else None
+    app.state.key_store = KeyStore(settings.database) if settings.require_api_keys else None
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     install_error_handlers(app)
     app.include_router(public_router)

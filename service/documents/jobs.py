@@ -21,11 +21,12 @@ from typing import Any, Literal
 
 from ingest.embedders import CachedEmbedder, EmbeddingCache
 from ingest.pipeline import ingest
+from service.db.locks import ingest_lock
 from service.documents.report import ReportCache
 from service.documents.store import DocumentStore, document_by_source
 from service.engine import Engine
 from service.faq.staleness import flag_stale_entries
-from service.faq.store import FaqStore, faq_database_path
+from service.faq.store import FaqStore, has_faq_database
 from service.profile import profile_for_ingest
 from vraagbaak.settings import Settings
 
@@ -177,13 +178,14 @@ class IngestJobs:
                 job.version += 1
 
         corpus = Path(self.settings.corpus_dir)
-        report = ingest(
-            [corpus],
-            self.settings.index_dir,
-            self._ingest_embedder(),
-            profile=profile_for_ingest(self.settings.index_dir, [corpus]).to_data(),
-            progress=progress,
-        )
+        with ingest_lock(self.settings):  # busy on another replica: the job fails, saying so
+            report = ingest(
+                [corpus],
+                self.settings.index_dir,
+                self._ingest_embedder(),
+                profile=profile_for_ingest(self.settings.index_dir, [corpus]).to_data(),
+                progress=progress,
+            )
         skipped = dict(report.skipped)
         for document in job.documents:
             if document.status == "queued" and document.name in report.unchanged:
@@ -205,7 +207,7 @@ class IngestJobs:
             elif document.status not in FINAL_STATUSES:
                 document.status = "skipped"
                 document.reason = document.reason or "not indexed"
-        if report.changed and faq_database_path(self.settings).exists():
+        if report.changed and has_faq_database(self.settings):
             self._set(job, stage="checking FAQ citations")
             faq = FaqStore.open(self.settings)
             try:

@@ -453,8 +453,8 @@ def compare(
 
 def install_evalbench(app: FastAPI, settings: Settings) -> None:
     """The /eval page, its static files and the /api/eval API, over the service database."""
-    app.state.eval_sets = EvalSets(settings.database_path)
-    app.state.eval_runs = EvalRuns(settings.database_path)
+    app.state.eval_sets = EvalSets(settings.database)
+    app.state.eval_runs = EvalRuns(settings.database)
     app.include_router(eval_router)
 
     def serve(name: str, media_type: str) -> Callable[[], Response]:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import builtins
 import json
-import sqlite3
-from pathlib import Path
 from typing import Any
 
+from service.db import DatabaseTarget, IntegrityError
 from service.storage import RetainedTable
 
 SET_NAME_CHARS = 120
@@ -28,13 +27,9 @@ class NotFoundError(EvalBenchError):
 
 class EvalSets(RetainedTable):
     table = "eval_sets"
-    schema = (
-        "CREATE TABLE IF NOT EXISTS eval_sets (id INTEGER PRIMARY KEY, created_at REAL NOT NULL, "
-        "name TEXT NOT NULL UNIQUE, items TEXT NOT NULL DEFAULT '[]')"
-    )
 
-    def __init__(self, path: Path) -> None:
-        super().__init__(path, retention_days=None)
+    def __init__(self, database: DatabaseTarget) -> None:
+        super().__init__(database, retention_days=None)
 
     def create(self, name: str) -> dict[str, Any]:
         name = " ".join(name.split())
@@ -42,7 +37,7 @@ class EvalSets(RetainedTable):
             raise EvalBenchError(f"Give the set a name of 1 to {SET_NAME_CHARS} characters.")
         try:
             set_id = self._insert(("name", "items"), (name, "[]"))
-        except sqlite3.IntegrityError as exc:
+        except IntegrityError as exc:
             raise EvalBenchError(
                 f"A set called '{name}' exists already: choose another name."
             ) from exc
@@ -90,13 +85,9 @@ def _set(row: dict[str, Any]) -> dict[str, Any]:
 
 class EvalRuns(RetainedTable):
     table = "eval_runs"
-    schema = (
-        "CREATE TABLE IF NOT EXISTS eval_runs (id INTEGER PRIMARY KEY, created_at REAL NOT NULL, "
-        "set_id INTEGER NOT NULL, set_name TEXT NOT NULL, run TEXT NOT NULL)"
-    )
 
-    def __init__(self, path: Path) -> None:
-        super().__init__(path, retention_days=None)
+    def __init__(self, database: DatabaseTarget) -> None:
+        super().__init__(database, retention_days=None)
 
     def add(self, set_id: int, set_name: str, run: dict[str, Any]) -> int:
         return self._insert(

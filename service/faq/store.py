@@ -1,9 +1,9 @@
-"""FAQ sets for trainers, in SQLite: sets, entries with cited answers, and every edit's history.
+"""FAQ sets for trainers: sets, entries with cited answers, and every edit's history.
 
-The database is ``<data_dir>/faq.sqlite`` (WAL mode, so the server and a CLI command can use it
-at the same time). The schema is versioned: ``MIGRATIONS`` is an ordered list and the
-``schema_version`` table records how many have run, so an older database is brought up to date
-when it is opened. Never edit a migration that has shipped — append a new one.
+Embedded, the database is ``<data_dir>/faq.sqlite`` (WAL mode, so the server and a CLI command
+can use it at the same time); with ``VRAAGBAAK_DATABASE_URL`` the shared Postgres. The schema
+is the versioned one of ``service.db.migrations``: an older database is brought up to date when
+it is opened.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from service.db import Database, DatabaseTarget, SchemaTooNewError, open_database
+from service.db.migrations import MIGRATIONS, SCHEMA_VERSION, migrate_sqlite
+from service.db.sqlite import SqliteDatabase
 from service.security.redaction import redact
 from vraagbaak.settings import Settings
 
@@ -27,50 +30,6 @@ STATUSES: tuple[Status, ...] = ("draft", "approved")
 LANGUAGES = ("nl", "en")
 DATABASE_NAME = "faq.sqlite"
 
-MIGRATIONS: tuple[str, ...] = (
-    # 1: sets, entries and history
-    """
-    CREATE TABLE faq_sets (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        name TEXT NOT NULL UNIQUE,
-        description TEXT NOT NULL DEFAULT '',
-        language TEXT NOT NULL DEFAULT 'nl' CHECK (language IN ('nl', 'en')),
-        created_at REAL NOT NULL,
-        updated_at REAL NOT NULL
-    );
-    CREATE TABLE faq_entries (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        set_id INTEGER NOT NULL REFERENCES faq_sets(id) ON DELETE CASCADE,
-        question TEXT NOT NULL,
-        answer TEXT NOT NULL DEFAULT '',
-        citations TEXT NOT NULL DEFAULT '[]',
-        status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'approved')),
-        notes TEXT NOT NULL DEFAULT '',
-        created_at REAL NOT NULL,
-        updated_at REAL NOT NULL
-    );
-    CREATE TABLE faq_history (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        entry_id INTEGER NOT NULL REFERENCES faq_entries(id) ON DELETE CASCADE,
-        changed_at REAL NOT NULL,
-        changed_by TEXT NOT NULL,
-        action TEXT NOT NULL,
-        previous TEXT NOT NULL
-    );
-    """,
-    # 2: staleness after a re-ingest
-    """
-    ALTER TABLE faq_entries ADD COLUMN stale INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE faq_entries ADD COLUMN stale_reason TEXT NOT NULL DEFAULT '';
-    """,
-    # 3: lookups by set and by status (the matcher reads approved entries on every question)
-    """
-    CREATE INDEX faq_entries_by_set ON faq_entries (set_id, id);
-    CREATE INDEX faq_entries_by_status ON faq_entries (status, stale);
-    CREATE INDEX faq_history_by_entry ON faq_history (entry_id, id);
-    """,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class FaqError(Exception):
@@ -231,65 +190,44 @@ def faq_database_path(settings: Settings) -> Path:
     return settings.data_dir / DATABASE_NAME
 
 
+def has_faq_database(settings: Settings) -> bool:
+    """Whether FAQ sets may exist (without creating an empty database to find out)."""
+    return settings.database_url is not None or faq_database_path(settings).exists()
+
+
 def migrate(conn: sqlite3.Connection, upto: int | None = None) -> int:
-    """Apply the migrations the database has not had yet; returns the version it is at now."""
-    target = SCHEMA_VERSION if upto is None else upto
-    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-    row = conn.execute("SELECT version FROM schema_version").fetchone()
-    if row is None:
-        conn.execute("INSERT INTO schema_version (version) VALUES (0)")
-        version = 0
-    else:
-        version = int(row[0])
-    if version > SCHEMA_VERSION:
-        raise FaqError(
-            f"The FAQ database is at schema version {version}, newer than this "
-            f"Vraagbaak knows ({SCHEMA_VERSION}) — upgrade Vraagbaak"
-        )
-    for number in range(version + 1, target + 1):
-        # executescript commits first, so run each migration inside its own transaction.
-        statements = MIGRATIONS[number - 1]
-        conn.executescript(
-            f"BEGIN;\n{statements}\nUPDATE schema_version SET version = {number};\nCOMMIT;"
-        )
-    return max(version, target)
+    """Bring a SQLite FAQ database up to date; returns the version it is at now."""
+    try:
+        return migrate_sqlite(conn, upto)
+    except SchemaTooNewError as error:
+        raise FaqError(str(error)) from error
 
 
 class FaqStore:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("PRAGMA foreign_keys=ON")
-        self._conn.execute("PRAGMA busy_timeout=5000")
+    def __init__(self, database: DatabaseTarget) -> None:
+        try:
+            self._conn: Database = open_database(database)
+        except SchemaTooNewError as error:
+            raise FaqError(str(error)) from error
+        self.path: Path | None = (
+            self._conn.path if isinstance(self._conn, SqliteDatabase) else None
+        )
         self._lock = threading.RLock()
-        with self._lock:
-            self.schema_version = migrate(self._conn)
+        self.schema_version: int = getattr(self._conn, "schema_version", SCHEMA_VERSION)
 
     @classmethod
     def open(cls, settings: Settings) -> FaqStore:
-        return cls(faq_database_path(settings))
+        return cls(settings.database_url or faq_database_path(settings))
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Database]:
         """One all-or-nothing unit of work (nested calls join the outer one)."""
-        with self._lock:
-            if self._conn.in_transaction:
-                yield self._conn
-                return
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        with self._lock, self._conn.transaction():
+            yield self._conn
 
     # --- sets -----------------------------------------------------------------------------
 
@@ -323,7 +261,7 @@ class FaqStore:
         with self._lock:
             rows = self._conn.execute(
                 "SELECT s.id, s.name, s.description, s.language, s.created_at, s.updated_at, "
-                "COUNT(e.id), COALESCE(SUM(e.status = 'approved'), 0), "
+                "COUNT(e.id), COALESCE(SUM(CASE WHEN e.status = 'approved' THEN 1 ELSE 0 END), 0), "
                 "COALESCE(SUM(e.stale), 0) "
                 f"FROM faq_sets s LEFT JOIN faq_entries e ON e.set_id = s.id {where} "
                 "GROUP BY s.id ORDER BY s.name",
@@ -367,7 +305,7 @@ class FaqStore:
                 cursor = conn.execute(
                     "INSERT INTO faq_entries (set_id, question, answer, citations, status, notes, "
                     "stale, stale_reason, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     (
                         faq_set.id,
                         entry.question.strip(),
@@ -437,7 +375,7 @@ class FaqStore:
             row = self._conn.execute(
                 "SELECT (SELECT COUNT(*) FROM faq_sets), (SELECT COUNT(*) FROM faq_entries), "
                 "(SELECT COALESCE(MAX(updated_at), 0) FROM faq_sets)"
-            ).fetchone()
+            ).fetchone() or (0, 0, 0.0)
         return int(row[0]), int(row[1]), float(row[2])
 
     def update_entry(
@@ -523,7 +461,7 @@ class FaqStore:
 
     def _record(
         self,
-        conn: sqlite3.Connection,
+        conn: Database,
         entry_id: int,
         by: str,
         action: str,
@@ -543,7 +481,7 @@ class FaqStore:
             ),
         )
 
-    def _touch(self, conn: sqlite3.Connection, set_id: int, now: float) -> None:
+    def _touch(self, conn: Database, set_id: int, now: float) -> None:
         conn.execute("UPDATE faq_sets SET updated_at = ? WHERE id = ?", (now, set_id))
 
 
@@ -581,4 +519,6 @@ __all__ = [
     "NewEntry",
     "StoredCitation",
     "faq_database_path",
+    "has_faq_database",
+    "migrate",
 ]

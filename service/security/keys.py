@@ -1,4 +1,4 @@
-"""API keys: created once, stored only as a SHA-256 hash in SQLite, checked in constant time.
+"""API keys: created once, stored only as a SHA-256 hash, checked in constant time.
 
 A key looks like ``vb_<scope>_<id>_<secret>``. The id finds the row; the secret (256 random
 bits) is what proves possession. Only ``sha256(key)`` is stored, so a copy of the database
@@ -14,14 +14,15 @@ import json
 import logging
 import secrets
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, cast, get_args
 from urllib.parse import urlsplit
 
+from service.db import DatabaseTarget, open_database
+from service.db.sqlite import SqliteDatabase
 from vraagbaak.errors import VraagbaakError
 
 __all__ = [
@@ -47,6 +48,8 @@ _SECRET_BYTES = 32
 # Compared against when the key id is unknown, so that case costs the same work.
 _DUMMY_HASH = hashlib.sha256(b"no such key").hexdigest()
 
+# The table as ``service.db.migrations`` makes it; used to bring a table from before the eval
+# scope into that form.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS api_keys (
     id TEXT PRIMARY KEY,
@@ -127,26 +130,18 @@ def _utc_now() -> datetime:
 
 
 class KeyStore:
-    """API keys in the ``api_keys`` table of a SQLite database (WAL mode)."""
+    """API keys in the ``api_keys`` table (SQLite in WAL mode, or the shared Postgres)."""
 
-    def __init__(self, db_path: Path | str, *, clock: Callable[[], datetime] = _utc_now) -> None:
-        self.db_path = Path(db_path)
+    def __init__(
+        self, database: DatabaseTarget, *, clock: Callable[[], datetime] = _utc_now
+    ) -> None:
+        self._db = open_database(database)
         self._clock = clock
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(_SCHEMA)
-            _allow_eval_scope(conn)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        # One short-lived connection per call: safe from any thread.
-        conn = sqlite3.connect(self.db_path, timeout=10.0)
-        try:
-            with conn:
-                yield conn
-        finally:
-            conn.close()
+        self.db_path: Path | None = None
+        if isinstance(self._db, SqliteDatabase):
+            self.db_path = self._db.path
+            with self._db.transaction():
+                _allow_eval_scope(self._db.conn)
 
     def create(
         self,
@@ -167,7 +162,7 @@ class KeyStore:
             revoked_at=None,
             origins=allowed_origins,
         )
-        with self._connect() as conn:
+        with self._db.transaction() as conn:
             conn.execute(
                 "INSERT INTO api_keys (id, name, scope, hash, created_at, revoked_at, origins) "
                 "VALUES (?, ?, ?, ?, ?, NULL, ?)",
@@ -185,7 +180,7 @@ class KeyStore:
 
     def list(self) -> builtins.list[KeyRecord]:
         """All keys, revoked ones included, oldest first."""
-        with self._connect() as conn:
+        with self._db.transaction() as conn:
             rows = conn.execute(
                 "SELECT id, name, scope, created_at, revoked_at, origins "
                 "FROM api_keys ORDER BY created_at, id"
@@ -193,7 +188,7 @@ class KeyStore:
         return [_record_from_row(row) for row in rows]
 
     def get(self, key_id: str) -> KeyRecord | None:
-        with self._connect() as conn:
+        with self._db.transaction() as conn:
             row = conn.execute(
                 "SELECT id, name, scope, created_at, revoked_at, origins "
                 "FROM api_keys WHERE id = ?",
@@ -203,7 +198,7 @@ class KeyStore:
 
     def revoke(self, key_id: str) -> bool:
         """Revoke a key; False when there is no such key or it was already revoked."""
-        with self._connect() as conn:
+        with self._db.transaction() as conn:
             cursor = conn.execute(
                 "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                 (self._clock().isoformat(), key_id),
@@ -217,7 +212,7 @@ class KeyStore:
         """The record of a valid, unrevoked key; None for anything else."""
         parts = plain_key.strip().split("_", 3)
         key_id = parts[2] if len(parts) == 4 and parts[0] == _KEY_PREFIX else ""
-        with self._connect() as conn:
+        with self._db.transaction() as conn:
             row = conn.execute(
                 "SELECT id, name, scope, created_at, revoked_at, origins, hash "
                 "FROM api_keys WHERE id = ?",
