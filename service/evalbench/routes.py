@@ -10,15 +10,15 @@ always loads with ``evals.goldset.load_goldset``. Runs reuse ``evals.runner`` (m
 from __future__ import annotations
 
 import json
+import pathlib
 import re
 import tempfile
 import time
 from collections.abc import Callable
 from importlib import resources
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -40,7 +40,8 @@ STATIC_FILES = {"eval.js": "text/javascript", "eval.css": "text/css"}
 K = 10
 MAX_ITEMS = 2000
 MAX_IMPORT_CHARS = 5_000_000
-RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+# Row ids are SQLite integers: a larger number is a 422 saying so, not a 500 from SQLite.
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The row's number")]
 
 eval_router = APIRouter(
     prefix="/api/eval", tags=["eval"], dependencies=[Depends(require_scope("eval"))]
@@ -110,13 +111,13 @@ def create_set(body: CreateSet, request: Request) -> dict[str, Any]:
 
 
 @eval_router.get("/sets/{set_id}")
-def get_set(set_id: int, request: Request) -> dict[str, Any]:
+def get_set(set_id: RowId, request: Request) -> dict[str, Any]:
     found: dict[str, Any] = _do(lambda: _sets(request).get(set_id))
     return found
 
 
 @eval_router.delete("/sets/{set_id}", status_code=204)
-def delete_set(set_id: int, request: Request) -> Response:
+def delete_set(set_id: RowId, request: Request) -> Response:
     _do(lambda: _sets(request).delete(set_id))
     return Response(status_code=204)
 
@@ -179,7 +180,7 @@ def _next_id(items: list[dict[str, Any]]) -> str:
 
 
 @eval_router.post("/sets/{set_id}/items", status_code=201)
-def add_item(set_id: int, body: Item, request: Request) -> dict[str, Any]:
+def add_item(set_id: RowId, body: Item, request: Request) -> dict[str, Any]:
     """A gold item: the question and the verbatim quote that answers it, or "not answerable"."""
     sets = _sets(request)
     gold = _do(lambda: sets.get(set_id))
@@ -191,7 +192,7 @@ def add_item(set_id: int, body: Item, request: Request) -> dict[str, Any]:
 
 
 @eval_router.put("/sets/{set_id}/items/{item_id}")
-def replace_item(set_id: int, item_id: str, body: Item, request: Request) -> dict[str, Any]:
+def replace_item(set_id: RowId, item_id: str, body: Item, request: Request) -> dict[str, Any]:
     """Change an item (question, language, quote or answerability); it keeps its id."""
     sets = _sets(request)
     gold = _do(lambda: sets.get(set_id))
@@ -206,7 +207,7 @@ def replace_item(set_id: int, item_id: str, body: Item, request: Request) -> dic
 
 
 @eval_router.delete("/sets/{set_id}/items/{item_id}", status_code=204)
-def delete_item(set_id: int, item_id: str, request: Request) -> Response:
+def delete_item(set_id: RowId, item_id: str, request: Request) -> Response:
     sets = _sets(request)
     gold = _do(lambda: sets.get(set_id))
     kept = [i for i in gold["items"] if i["id"] != item_id]
@@ -231,7 +232,7 @@ def to_jsonl(items: list[dict[str, Any]]) -> str:
 
 
 @eval_router.get("/sets/{set_id}/export")
-def export_set(set_id: int, request: Request) -> Response:
+def export_set(set_id: RowId, request: Request) -> Response:
     """The set as gold-set JSONL, as ``vraagbaak eval run --gold FILE`` reads it."""
     gold = _do(lambda: _sets(request).get(set_id))
     slug = re.sub(r"[^a-z0-9]+", "-", gold["name"].lower()).strip("-") or "goldset"
@@ -245,7 +246,7 @@ def export_set(set_id: int, request: Request) -> Response:
 def parse_jsonl(content: str) -> list[GoldQuestion]:
     """Gold questions from JSONL text, validated by ``load_goldset`` (messages name the line)."""
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "import.jsonl"
+        path = pathlib.Path(folder) / "import.jsonl"
         path.write_text(content, encoding="utf-8")
         try:
             return load_goldset(path)
@@ -256,7 +257,7 @@ def parse_jsonl(content: str) -> list[GoldQuestion]:
 
 
 @eval_router.post("/sets/{set_id}/import", status_code=201)
-def import_items(set_id: int, body: ImportBody, request: Request) -> dict[str, Any]:
+def import_items(set_id: RowId, body: ImportBody, request: Request) -> dict[str, Any]:
     """Add the questions of a gold-set JSONL file; an id the set already has gets a new one."""
     sets = _sets(request)
     gold = _do(lambda: sets.get(set_id))
@@ -303,7 +304,7 @@ def search(
 
 def corpus_of(index: Any) -> str | None:
     """The registered evaluation corpus whose documents the index holds, if any."""
-    sources = {Path(doc.source).name for doc in index.documents.values()}
+    sources = {pathlib.Path(doc.source).name for doc in index.documents.values()}
     for name, corpus in load_corpora().items():
         if corpus.docs.is_dir() and sources and sources <= {p.name for p in corpus.docs.iterdir()}:
             return name
@@ -345,7 +346,7 @@ def _gate(summary: dict[str, Any], corpus: str | None) -> dict[str, Any]:
     }
 
 
-def view(run_id: int, run: dict[str, Any]) -> dict[str, Any]:
+def view(run_id: RowId, run: dict[str, Any]) -> dict[str, Any]:
     """A stored run as the page reads it: verdicts first, explained, failures first."""
     rows = report.verdict_rows(run)
     failed = report.failures(run)
@@ -413,7 +414,7 @@ def list_runs(request: Request) -> dict[str, Any]:
 
 
 @eval_router.get("/runs/{run_id}")
-def get_run(run_id: int, request: Request) -> dict[str, Any]:
+def get_run(run_id: RowId, request: Request) -> dict[str, Any]:
     run = _do(lambda: _runs(request).get(run_id))
     return view(run_id, run)
 
