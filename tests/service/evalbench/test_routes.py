@@ -159,3 +159,15 @@ def test_keys_eval_scope_or_admin(settings: Settings, engine: Engine) -> None:
         assert (
             client.post("/api/search", json={"query": "regie"}, headers=eval_key).status_code == 200
         )
+
+
+def test_a_run_on_an_unregistered_corpus_shows_the_headline_metrics_without_gates(
+    client: TestClient,
+) -> None:
+    set_id = _make_set(client)
+    body = client.post("/api/eval/runs", json={"set": set_id}).json()
+    assert body["verdicts"] and all(v["threshold"] is None for v in body["verdicts"])
+    assert all(v["pass"] is None and "geen drempel" in v["text"] for v in body["verdicts"])
+    assert "Geen drempels" in body["note"]
+    unknown = client.post("/api/eval/runs", json={"set": set_id, "corpus": "zz"})
+    assert unknown.status_code == 422 and "use one of" in unknown.json()["detail"]
