@@ -902,8 +902,17 @@ PER_CPU_CLASS = [
     "disabled. Under concurrent load a query on a one-thread session costs ≈ 0.2 ms per token "
     "per core. On AVX2 without VNNI int8 passages are slower than fp32 (ort-q8 10.4 against "
     "ort-fp32 16.3 passages/s); per token the fp32 engine runs at ≈ 140 GFLOP/s, about 70 % "
-    "of the two cores' fp32 peak, so ingest gains come from embedding less: sentence vectors "
-    "pooled from their passage's pass (late chunking, evals/EXPERIMENTS.md).",
+    "of the two cores' fp32 peak, so what is left is to embed less: pooling sentence vectors "
+    "from their passage's pass (late chunking) saves 47 % of the embedding CPU but lowers "
+    "Recall@5 by .06 on both corpora, so it is an option, not the default "
+    "(evals/EXPERIMENTS.md).",
+    "",
+    "Start-up, AVX2-only EPYC, 7 December 2026, machine shared (load average 4–10, so CPU "
+    "time is the figure to trust): the e5 model loaded and one question embedded took 3.5–4.2 "
+    "s CPU (3.9–8.2 s wall) when every process start rebuilt and re-quantised the ONNX graphs, "
+    "and 1.2–1.8 s CPU (1.2–2.8 s wall) with the built graph cached in the data dir and the "
+    "passage engine built only when a passage is embedded. Building the HF tokenizer over "
+    "the 250k pieces is most of what is left (≈ 1 s here).",
     "",
 ]
 
