@@ -308,6 +308,7 @@
           var chosen = selection && selection.rangeCount && text.contains(selection.anchorNode)
             ? String(selection).replace(/\s+/g, " ").trim() : "";
           if (!chosen) { show(t("select_first"), true); return; }
+          chosen = wholeWords(text.textContent.replace(/\s+/g, " "), chosen);
           try {
             saveItem(itemBody({ answerable: true, chunk_id: hit.chunk_id, quote: chosen })).catch(failed);
           } catch (error) { failed(error); }
@@ -316,6 +317,17 @@
         list.appendChild(item);
       });
     });
+  }
+
+  // A selection that cuts a word ("een JIM b") is widened to whole words.
+  function wholeWords(full, chosen) {
+    var start = full.indexOf(chosen);
+    if (start < 0) { return chosen; }
+    var end = start + chosen.length;
+    var inWord = /[^\s.,;:!?()"'‘’“”]/;
+    while (start > 0 && inWord.test(full.charAt(start - 1)) && inWord.test(full.charAt(start))) { start--; }
+    while (end < full.length && inWord.test(full.charAt(end)) && inWord.test(full.charAt(end - 1))) { end++; }
+    return full.slice(start, end);
   }
 
   /* --- runs -------------------------------------------------------------------------- */
@@ -407,7 +419,10 @@
       if (answer) {
         item.appendChild(el("div", t("answer") + ": " + (answer.refused ? t("refused") : answer.answer), "vb-muted"));
         (answer.citations || []).slice(0, 2).forEach(function (c) {
-          item.appendChild(el("div", t("cited") + " [" + c.n + "] " + (c.title || c.source) + ": " + c.quote, "vb-source"));
+          var cited = el("details", null, "vb-source");
+          cited.appendChild(el("summary", t("cited") + " [" + c.n + "] " + (c.title || c.source) + ": " + c.quote));
+          cited.appendChild(el("div", c.text || "", "vb-muted"));
+          item.appendChild(cited);
         });
       }
       questions.appendChild(item);
