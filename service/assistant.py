@@ -15,7 +15,7 @@ from typing import Protocol
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from ingest.language import detect_language
-from service.answering.conversation import ConversationStore, FollowUps, Turn, cap
+from service.answering.conversation import ConversationStore, FollowUps, Turn, cap, is_follow_up
 from service.answering.extractive import AnswerConfig, ExtractiveAnswerer
 from service.answering.gloss import DutchTerms
 from service.answering.messages import KEY_TERMS, QUOTED_FROM_DUTCH
@@ -72,7 +72,9 @@ class Assistant:
             if answer is not None:
                 break
         if answer is None:
-            answer = self.extractive().answer(standalone, language)
+            previous = self.conversations.last_turn(conversation_id)
+            seen = previous.quoted if previous and is_follow_up(question) else ()
+            answer = self.extractive().answer(standalone, language, seen)
         return self._finish(answer, question, standalone, conversation_id), conversation_id
 
     def dutch_terms(self) -> DutchTerms:
@@ -117,6 +119,7 @@ class Assistant:
                 answer.language,
                 self.follow_ups().answer_terms(answer),
                 "" if answer.refused else answer.answer,
+                tuple((c.chunk_id, c.start, c.end) for c in answer.citations),
             ),
         )
         return answer
@@ -189,7 +192,9 @@ class Assistant:
             if answer is not None:
                 break
         if answer is None:
-            answer = self.extractive().answer(standalone, language)
+            previous = self.conversations.last_turn(conversation_id)
+            seen = previous.quoted if previous and is_follow_up(question) else ()
+            answer = self.extractive().answer(standalone, language, seen)
         answer = self._finish(answer, question, standalone, conversation_id)
         if not started:
             yield {

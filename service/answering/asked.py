@@ -79,7 +79,8 @@ _ASKS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
             r"vanaf welke leeftijd|tot welke leeftijd|binnen welke termijn|welke termijn|"
             r"how many|how much|how long|how old|how often|how large|how big|at what age|"
             r"up to what age|from what age|within what period|what period|maximale duur|"
-            r"maximum duration|maximum period|welk (rapport)?cijfer|welke score|"
+            r"maximum duration|maximum period|wachttijd|waiting time|"
+            r"welk (rapport)?cijfer|welke score|"
             r"what (\w+ ){0,3}(score|rating|grade))\b",
             _I,
         ),
@@ -115,7 +116,7 @@ _ASKS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_SECTION_NUMBER = re.compile(r"\s*(?:\d{1,2}(?:\.\d{1,2})*\.|\d{1,2}(?:\.\d{1,2})+)\s")
+_SECTION_NUMBER = re.compile(r"\s*(?:\d{1,2}(?:\.\d{1,2})*\.|\d{1,2}(?:\.\d{1,2})+|\d{1,2}°\.?)\s")
 _NUMBER = re.compile(
     r"(?<![\w-])\d+(?:[.,]\d+)*(?![\w-])"
     r"|\b(één|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|"
@@ -166,7 +167,8 @@ _UNITS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (
         re.compile(
             r"\b(hoe lang|how long|binnen welke termijn|welke termijn|what period|"
-            r"within what period|maximale duur|maximum duration|maximum period)\b",
+            r"within what period|maximale duur|maximum duration|maximum period|wachttijd|"
+            r"waiting time)\b",
             _I,
         ),
         ("seconde", "minu", "uur", "uren", "dag", "week", "weken", "maand", "jaar", "jaren",
@@ -185,6 +187,22 @@ _UNITS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
         ("keer", "maal", "per", "wekelijks", "maandelijks", "dagelijks", "jaarlijks", "times",
          "once", "twice", "weekly", "monthly", "daily", "annually", "every", "elke", "iedere"),
     ),
+)  # fmt: skip
+# An amount per period ("per jaar", "hourly rate"): a quote's amount must be per that period
+# too (an amount per month answers no question about a year). Both languages, either way.
+_PERIODS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (re.compile(asked, _I), re.compile(given, _I))
+    for asked, given in (
+        (r"\b(per uur|uurtarief|uurloon|per hour|hourly|an hour)\b",
+         r"\b(per uur|uurtarief|uurloon|per hour|hourly|an hour)\b|/\s?(uur|u|hour|h)\b"),
+        (r"\b(per dag|dagtarief|per day|daily|a day)\b",
+         r"\b(per dag|dagtarief|per etmaal|per day|daily|a day)\b|/\s?(dag|day)\b"),
+        (r"\b(per week|weekly|a week)\b", r"\b(per week|weekly|a week)\b|/\s?week\b"),
+        (r"\b(per maand|maandelijks\w*|per month|monthly|a month)\b",
+         r"\b(per maand|maandelijks\w*|per month|monthly|a month)\b|/\s?(maand|month)\b"),
+        (r"\b(per jaar|jaarlijks\w*|per year|annual\w*|yearly|a year|each year|every year)\b",
+         r"\b(per jaar|jaarlijks\w*|per year|annual\w*|yearly|a year)\b|/\s?(jaar|year)\b"),
+    )
 )  # fmt: skip
 # "hoeveel gezinnen …", "how many families …": the word after it is the unit.
 _COUNTED = re.compile(r"\b(?:hoeveel|how many)\s+(?:van de\s+|of the\s+)?([^\W\d_]{3,})", _I)
@@ -257,6 +275,9 @@ def answers_type(
     kind = asked_type(question)
     if not gives(kind, sentence, context):
         return False
+    if kind == "amount":
+        period = next((given for asked, given in _PERIODS if asked.search(question)), None)
+        return period is None or bool(period.search(sentence))
     if kind != "quantity":
         return True
     units, own_words = asked_unit(question)

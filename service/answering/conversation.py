@@ -29,6 +29,7 @@ from service.answering.model import MAX_QUESTION_CHARS, Answer, Language
 MAX_CARRIED = 8  # terms carried into a follow-up
 MAX_ANSWER_TERMS = 4  # names and key terms kept of an answer's first quote
 MAX_ANSWER_CHARS = 500  # kept of an answer, for the LLM rewriting a follow-up
+MAX_QUOTED = 8  # quoted sentences kept of an answer
 
 _FOLLOW_UP_START = re.compile(
     r"^(en|maar|of|ook|dus|wat als|en als|hoe zit het|en wat|and|but|also|what about|how about|"
@@ -53,6 +54,8 @@ class Turn:
     language: Language
     answer_terms: tuple[str, ...] = ()  # names and key terms of the answer's first quote
     answer: str = ""  # the start of the answer, for the LLM rewriting a follow-up
+    # the sentences the answer quoted (chunk id, start, end): a follow-up leads with another
+    quoted: tuple[tuple[str, int, int], ...] = ()
 
 
 def is_follow_up(question: str) -> bool:
@@ -210,6 +213,7 @@ class ConversationStore:
             turn.language,
             tuple(cap(t, 100) for t in turn.answer_terms[:MAX_ANSWER_TERMS]),
             cap(turn.answer, MAX_ANSWER_CHARS),
+            turn.quoted[:MAX_QUOTED],
         )
         with self._lock:
             turns = self._turns.setdefault(conversation_id, [])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import NamedTuple
@@ -22,6 +23,7 @@ from service.answering.asked import (
     answers_type,
     asked_type,
     gives_number,
+    question_parts,
     unanswered_types,
 )
 from service.answering.messages import not_found, part_not_found
@@ -59,6 +61,7 @@ _REFERENCE = re.compile(
 # (≈ 3 KB each) of a very large one, whose other sentences are prepared when first quoted.
 PREPARED_SENTENCES = 20_000
 _WARNED: set[str] = set()  # embedders already told that the refusal model doesn't fit them
+Span = tuple[str, int, int]  # a quoted sentence: chunk id, start, end
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,9 @@ class AnswerConfig:
     # P(unanswerable) at or above which we refuse; None: the calibrated model's own threshold
     refusal_threshold: float | None = None
     related: int = 3
+    # refuse a one-part question whose asked number, amount, date, article or contact no quote
+    # gives (a two-part question is answered, with a note on the missing part)
+    refuse_missing_type: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings, base: AnswerConfig | None = None) -> AnswerConfig:
@@ -138,13 +144,24 @@ class ExtractiveAnswerer:
                 retriever.embedder.name,
             )
 
-    def answer(self, question: str, language: Language | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        language: Language | None = None,
+        seen: Collection[Span] = (),
+    ) -> Answer:
+        """``seen``: the (chunk id, start, end) of sentences the reader was already shown (the
+        previous answer's quotes, for a follow-up): none of them leads the answer."""
         language = language or detect_language(question)
-        draft = self.draft(question)
+        draft = self.draft(question, seen)
         hits, candidates, chosen = draft.hits, draft.candidates, draft.chosen
         unanswerable = self.refusal.probability(draft.evidence)
         threshold = self.config.refusal_threshold
-        refuse = self._calibrated and self.refusal.refuses(draft.evidence, threshold)
+        refuse = (self._calibrated and self.refusal.refuses(draft.evidence, threshold)) or (
+            self.config.refuse_missing_type
+            and draft.evidence.type_missing > 0
+            and len(question_parts(question)) == 1
+        )
         if not chosen or refuse:
             return Answer(
                 answer=not_found(language, bool(hits)),
@@ -176,13 +193,14 @@ class ExtractiveAnswerer:
             notes=notes,
         )
 
-    def draft(self, question: str) -> Draft:
-        """Search, pick the quotes and gather the refusal evidence (calibration uses it too)."""
+    def draft(self, question: str, seen: Collection[Span] = ()) -> Draft:
+        """Search, pick the quotes and gather the refusal evidence (calibration uses it too);
+        ``seen`` as for ``answer``."""
         retriever = self.retriever  # one index for the whole answer, even if a swap happens
         scores = retriever.scores(question)
         fused = retriever.fuse(scores)
         hits = retriever.hits(scores, fused, self.config.passages)
-        candidates = self._candidates(question, hits, scores, fused)
+        candidates = _unseen_first(self._candidates(question, hits, scores, fused), seen)
         chosen = self._select(candidates) if candidates else []
         lexical = retriever.index.lexical
         quotes = [
@@ -290,6 +308,24 @@ class ExtractiveAnswerer:
             seen_words.append(words)
             length += len(quote)
         return chosen
+
+
+def _unseen_first(candidates: list[_Candidate], seen: Collection[Span]) -> list[_Candidate]:
+    """``candidates`` with the best one the reader has not seen first: a follow-up's answer
+    leads with something new (what was seen may still follow it)."""
+    if not seen or not candidates:
+        return candidates
+
+    def shown(c: _Candidate) -> bool:
+        return any(
+            chunk == c.hit.chunk.id and start < c.end and c.start < end
+            for chunk, start, end in seen
+        )
+
+    lead = next((n for n, c in enumerate(candidates) if not shown(c)), None)
+    if lead is None or lead == 0:
+        return candidates
+    return [candidates[lead], *candidates[:lead], *candidates[lead + 1 :]]
 
 
 class _Facts(NamedTuple):

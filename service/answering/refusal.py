@@ -199,12 +199,7 @@ def gather_evidence(
         missing_entity=float(
             not quotes
             or any(not _mentioned(w, passage_words, passages) for w in names)
-            or any(
-                not re.search(
-                    rf"\b(?:artikel|article|art\.)\s+{re.escape(n)}(?![\w.]*\d)", passages
-                )
-                for n in _ARTICLE.findall(question)
-            )
+            or any(not _own_article(n, quotes) for n in _ARTICLE.findall(question))
         ),
         type_missing=float(
             kind in CHECKED
@@ -212,6 +207,18 @@ def gather_evidence(
         ),
         cross_language=float(bool(quotes) and not same),
     )
+
+
+def _own_article(number: str, quotes: Sequence[Quote]) -> bool:
+    """Whether a cited passage is article ``number`` itself — its section path names it, or a
+    heading line "Artikel 4.3.1 Titel" — rather than a passage that refers to it ("gelet op
+    de artikelen 1.1, 4.3.1", "Artikel 4.3.1, eerste lid, van de wet …")."""
+    own = re.compile(
+        rf"(?:^|>)\s*(?:artikel|article|art\.)\s+{re.escape(number)}(?![\w.]*\d)"
+        r"(?:\s*(?:>|$)|[ \t]+[^\n,;]*$)",
+        re.IGNORECASE | re.MULTILINE,
+    )
+    return any(own.search(q.passage) for q in quotes)
 
 
 def _mentioned(name: str, words: set[str], text: str) -> bool:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from service.answering.asked import asked_type, gives, question_parts, unanswered_types
+from service.answering.asked import (
+    answers_type,
+    asked_type,
+    gives,
+    question_parts,
+    unanswered_types,
+)
 
 
 @pytest.mark.parametrize(
@@ -57,6 +63,29 @@ def test_asked_type(question: str, kind: str | None) -> None:
 )
 def test_gives(kind: str | None, sentence: str, context: str, given: bool) -> None:
     assert gives(kind, sentence, context) is given
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "given"),
+    [
+        ("Wat kost een vergunning per jaar?", "Een vergunning kost € 45 per jaar.", True),
+        ("Wat kost een vergunning per jaar?", "Een vergunning kost € 5 per maand.", False),
+        ("What is the annual fee for a permit?", "De vergunning kost € 45 per jaar.", True),
+        ("What is the hourly rate for home help?", "Hulp kost € 30 per bezoek.", False),
+        ("What is the hourly rate for home help?", "Hulp kost € 30 per uur.", True),
+        ("Wat kost een vergunning?", "Een vergunning kost € 5 per maand.", True),
+    ],
+)
+def test_an_amount_per_period_is_given_per_that_period(
+    question: str, sentence: str, given: bool
+) -> None:
+    assert answers_type(question, sentence) is given
+
+
+def test_a_list_marker_is_no_number() -> None:
+    assert not gives("quantity", "1°. ondersteuning van jeugdigen en hun ouders;")
+    assert asked_type("What is the maximum waiting time for youth care?") == "quantity"
+    assert not answers_type("Wat is de maximale wachttijd?", "Er zijn 4 wachtlijsten.")
 
 
 def test_a_two_part_question_is_checked_part_by_part() -> None:

@@ -140,7 +140,9 @@ def test_a_quantity_question_is_answered_with_a_number(small_settings: Settings)
     )
     question = "Hoeveel dagen wachtten gezinnen in Zeist op hulp van de buurtteams?"
 
-    without = _answerer(small_settings, number_bonus=0.0).answer(question)
+    without = _answerer(small_settings, number_bonus=0.0, refuse_missing_type=False).answer(
+        question
+    )
     answer = _answerer(small_settings).answer(question)
 
     assert "twaalf dagen" not in without.citations[0].quote  # the words match the other one
@@ -268,7 +270,7 @@ def test_a_list_number_glued_to_the_sentence_is_not_quoted(small_settings: Setti
 def test_an_asked_type_the_quotes_lack_is_noted_in_the_question_language(
     small_settings: Settings,
 ) -> None:
-    answerer = _answerer(small_settings)
+    answerer = _answerer(small_settings, refuse_missing_type=False)
     dutch = answerer.answer("Wat kost een eerste gesprek bij het buurtteam?")
     english = answerer.answer("How much does a first conversation with the buurtteam cost?")
     assert not dutch.refused and dutch.notes == (
@@ -276,3 +278,16 @@ def test_an_asked_type_the_quotes_lack_is_noted_in_the_question_language(
     )
     assert english.notes == ("The amount asked for is not in the quoted passages.",)
     assert not answerer.answer("Wie heeft de regie als SAVE betrokken is?").notes
+
+
+def test_a_one_part_question_whose_asked_type_no_quote_gives_is_refused(
+    small_settings: Settings,
+) -> None:
+    answerer = _answerer(small_settings)
+    one_part = answerer.answer("Wat kost een eerste gesprek bij het buurtteam?")
+    assert one_part.refused and one_part.answer.startswith("Dit staat niet in de documenten.")
+    two_parts = answerer.answer("Wie heeft de regie als SAVE betrokken is en wat kost dat?")
+    assert not two_parts.refused and two_parts.notes == (
+        "Het gevraagde bedrag staat niet in de geciteerde passages.",
+    )
+    assert not answerer.answer("Wie heeft de regie als SAVE betrokken is?").refused

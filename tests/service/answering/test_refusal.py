@@ -175,3 +175,23 @@ def test_an_article_asked_about_must_be_named_by_a_cited_passage() -> None:
     )
     assert gather_evidence(question, [], _scores(), [named], lexical).missing_entity == 0.0
     assert gather_evidence(question, [], _scores(), [cited], lexical).missing_entity == 1.0
+
+
+def test_an_article_asked_about_must_be_the_cited_passage_itself() -> None:
+    lexical = _lexical()
+    question = "Wat staat er in artikel 4.3.1 van het besluit?"
+    in_path = Quote(
+        "De termijn is twee weken.",
+        0.9,
+        "Besluit\n\nHoofdstuk 4 > Artikel 4.3.1\nDe termijn.",
+        True,
+    )
+    referred = Quote(
+        "Artikel 4.3.1, eerste lid, van de wet is van toepassing.",
+        0.9,
+        "Besluit\n\nHoofdstuk 4 > Artikel 4.1\n"
+        "Artikel 4.3.1, eerste lid, van de wet is van toepassing.",
+        True,
+    )
+    assert gather_evidence(question, [], _scores(), [in_path], lexical).missing_entity == 0.0
+    assert gather_evidence(question, [], _scores(), [referred], lexical).missing_entity == 1.0
