@@ -835,9 +835,13 @@ def plot(path: Path, values: dict[str, float]) -> None:
                 labels.append(f"{endpoint}\n{label}\nc={concurrency}")
                 p50s.append(values.get(f"{name}_p50", math.nan))
                 p95s.append(values.get(f"{name}_p95", math.nan))
-    labels.append("LangChain\nbaseline\nin-process")
-    p50s.append(values.get("baseline_p50", math.nan))
-    p95s.append(values.get("baseline_p95", math.nan))
+    for key, label in (
+        ("baseline", "MiniLM\ntutorial\nin-process"),
+        ("anchor", "e5-small\nLangChain\nin-process"),
+    ):
+        labels.append(label)
+        p50s.append(values.get(f"{key}_p50", math.nan))
+        p95s.append(values.get(f"{key}_p95", math.nan))
     xs = range(len(labels))
     left.bar([x - 0.2 for x in xs], p50s, 0.4, label="p50")
     left.bar([x + 0.2 for x in xs], p95s, 0.4, label="p95")
@@ -846,7 +850,7 @@ def plot(path: Path, values: dict[str, float]) -> None:
     left.set_xticks(list(xs), labels, fontsize=7)
     left.set_yscale("log")
     left.set_ylabel("ms (log scale)")
-    left.set_title("Latency over HTTP (ours) vs in-process baseline")
+    left.set_title("Latency over HTTP (ours) vs in-process LangChain stacks")
     left.legend(fontsize=8)
     names = ["cold ingest\n(incl. load)", "re-ingest", "baseline\nbuild"]
     secs = [values.get(k, math.nan) for k in ("cold_ingest", "reingest", "baseline_build")]
