@@ -106,6 +106,16 @@ MIGRATIONS: tuple[str, ...] = (
         set_id INTEGER NOT NULL, set_name TEXT NOT NULL, run TEXT NOT NULL
     );
     """,
+    # 7: ingest jobs of the /documents page, so every replica can report on them
+    """
+    CREATE TABLE ingest_jobs (
+        id TEXT PRIMARY KEY,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        state TEXT NOT NULL,
+        job TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # Two replicas starting together: the second waits for the first one's migrations.

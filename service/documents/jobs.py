@@ -22,6 +22,7 @@ from typing import Any, Literal
 from ingest.embedders import CachedEmbedder, EmbeddingCache
 from ingest.pipeline import ingest
 from service.db.locks import ingest_lock
+from service.documents.records import JobRecords, StoredJob
 from service.documents.report import ReportCache
 from service.documents.store import DocumentStore, document_by_source
 from service.engine import Engine
@@ -105,12 +106,18 @@ class IngestJobs:
         self._lock = threading.Lock()
         self._worker: threading.Thread | None = None
         self._embedder: CachedEmbedder | None = None
+        # Shared with the other replicas, so any of them reports on any job.
+        self.records = JobRecords(settings.database)
+        if settings.database_url is None:  # one process: what it left unfinished has ended
+            self.records.abandon_unfinished("the service restarted during the job")
 
     def new_job(self, action: Literal["upload", "delete"], names: list[str]) -> Job:
         job = Job(uuid.uuid4().hex[:12], action, [DocumentProgress(n) for n in names])
         return job
 
     def submit(self, job: Job) -> Job:
+        self._publish(job)
+        self.records.prune()
         with self._lock:
             self._jobs[job.id] = job
             finished = [j for j in self._jobs.values() if j.state in ("done", "failed")]
@@ -122,16 +129,24 @@ class IngestJobs:
         self._queue.put(job)
         return job
 
-    def get(self, job_id: str) -> Job | None:
-        return self._jobs.get(job_id)
+    def get(self, job_id: str) -> Job | StoredJob | None:
+        """A job of this replica, else one another replica runs (None: no such job)."""
+        job = self._jobs.get(job_id)
+        if job is not None:
+            return job
+        data = self.records.load(job_id)
+        return None if data is None else StoredJob(self.records, data)
 
     def pending_deletes(self) -> set[str]:
         return {
-            d.name
-            for j in self._jobs.values()
-            if j.action == "delete" and j.state in ("queued", "running")
-            for d in j.documents
+            d["name"]
+            for j in self.records.unfinished()
+            if j["action"] == "delete"
+            for d in j["documents"]
         }
+
+    def _publish(self, job: Job) -> None:
+        self.records.save(job.to_json(), job.created)
 
     def _work(self) -> None:
         while True:
@@ -148,11 +163,13 @@ class IngestJobs:
                 shutil.rmtree(self.store.root / "incoming" / job.id, ignore_errors=True)
                 job.finished = job.finished or time.time()
                 job.version += 1
+                self._publish(job)
 
     def _set(self, job: Job, **changes: Any) -> None:
         for name, value in changes.items():
             setattr(job, name, value)
         job.version += 1
+        self._publish(job)
 
     def _ingest_embedder(self) -> CachedEmbedder:
         if self._embedder is None:
@@ -176,6 +193,7 @@ class IngestJobs:
             elif name in by_name and job.action == "upload":
                 by_name[name].status, by_name[name].reason = status, reason
                 job.version += 1
+                self._publish(job)
 
         corpus = Path(self.settings.corpus_dir)
         with ingest_lock(self.settings):  # busy on another replica: the job fails, saying so

@@ -22,6 +22,8 @@ from ingest.index import Index
 from ingest.model import Chunk
 from ingest.pipeline import find_files
 from service.documents.jobs import IngestJobs, Job
+from service.documents.records import KEEP as KEEP_JOBS
+from service.documents.records import StoredJob
 from service.documents.render import render_highlighted
 from service.documents.store import is_supported, safe_name, supported_types
 from service.engine import Engine
@@ -65,10 +67,12 @@ def jobs_of(request: Request) -> IngestJobs:
     return jobs
 
 
-def _job_or_404(request: Request, job_id: str) -> Job:
+def _job_or_404(request: Request, job_id: str) -> Job | StoredJob:
     job = jobs_of(request).get(job_id)
     if job is None:
-        raise HTTPException(404, f"No ingest job '{job_id}' — jobs are kept until a restart")
+        raise HTTPException(
+            404, f"No ingest job '{job_id}' — the newest {KEEP_JOBS} jobs are kept"
+        )
     return job
 
 
