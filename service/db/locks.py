@@ -1,5 +1,6 @@
 """Only one ingest at a time across replicas: a Postgres advisory lock when the stores are in
-Postgres (``VRAAGBAAK_DATABASE_URL``), else the lock file on the shared index directory."""
+Postgres (``VRAAGBAAK_DATABASE_URL``), and always the lock file on the (shared) index directory,
+so an ingest started without the database URL still waits its turn."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ def ingest_lock(settings: Settings) -> Iterator[None]:
     if not lock.acquire():
         raise IngestBusyError("the index these replicas share (Postgres advisory lock)")
     try:
-        yield
+        with index_lock(settings.index_dir):
+            yield
     finally:
         lock.release()
