@@ -227,12 +227,15 @@ def test_answers_on_the_large_index_path_are_well_cited(tmp_path: Path) -> None:
     from service.answering.extractive import ExtractiveAnswerer
 
     exact, forced = _engines(tmp_path)
-    for query in QUERIES[:3]:
+    answered = 0
+    for query in QUERIES:
         expected = ExtractiveAnswerer(exact.retriever).answer(query)
         answer = ExtractiveAnswerer(forced.retriever).answer(query)
-        assert not answer.refused and answer.citations
+        assert answer.refused == expected.refused, query
+        answered += not answer.refused
         for citation in answer.citations:
             chunk = forced.index.chunk(citation.chunk_id)
             assert chunk is not None and citation.quote == chunk.text[citation.start : citation.end]
             assert (citation.start, citation.end) in chunk.sentences
         assert answer.answer == expected.answer, query
+    assert answered >= 2  # the comparison must not pass on refusals alone
