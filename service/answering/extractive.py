@@ -443,16 +443,18 @@ def _context(hit: SearchHit) -> str:
 
 def _citation(n: int, hit: SearchHit, start: int, end: int, score: float | None = None) -> Citation:
     chunk = hit.chunk
+    page = chunk.page_at(start)
     return Citation(
         n=n,
         chunk_id=chunk.id,
         source=hit.document.source,
         title=hit.document.title,
         section=chunk.section or None,
-        page=chunk.page_at(start),
+        page=page,
         text=chunk.text,
         quote=chunk.text[start:end],
         start=start,
         end=end,
         score=round(hit.score if score is None else score, 4),
+        ocr=page in hit.document.ocr_pages,
     )

@@ -22,6 +22,7 @@ class Citation:
     start: int
     end: int
     score: float = 0.0
+    ocr: bool = False  # the quote stands on a page whose text was read by OCR: check the scan
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,7 @@ class CitationOut(BaseModel):
     start: int
     end: int
     score: float
+    ocr: bool = False
 
 
 class GlossOut(BaseModel):

@@ -932,6 +932,7 @@ h2, h3, h4, p, ol, ul { margin: 0; padding: 0; }
           el("span", { class: "num", "aria-hidden": "true" }, kind === "cited" ? `[${n}]` : "•"),
           el("span", { class: "title" }, item.title || item.source || item.chunk_id),
           place ? el("span", { class: "meta" }, place) : null,
+          item.ocr ? el("span", { class: "ocr", title: t.ocrNote }, "OCR") : null,
           quote ? el("span", { class: "quote" }, `“${quote}”`) : null)));
       });
       return el("section", { class: `sources ${kind}` },

@@ -291,3 +291,43 @@ def test_a_one_part_question_whose_asked_type_no_quote_gives_is_refused(
         "Het gevraagde bedrag staat niet in de geciteerde passages.",
     )
     assert not answerer.answer("Wie heeft de regie als SAVE betrokken is?").refused
+
+
+def test_a_quote_on_an_ocr_page_is_marked_and_cites_its_own_page() -> None:
+    from ingest.model import Chunk, DocumentInfo
+    from service.answering.extractive import _citation
+    from service.retrieval import SearchHit
+
+    text = "Eerste zin op pagina een. Tweede zin staat op de gescande pagina twee."
+    second = text.index("Tweede")
+    chunk = Chunk(
+        id="d:0000:abcdef12",
+        doc_id="d",
+        ordinal=0,
+        text=text,
+        section="",
+        page=1,
+        page_end=2,
+        start=0,
+        end=len(text),
+        sentences=((0, second - 1), (second, len(text))),
+        page_breaks=((second, 2),),
+    )
+    document = DocumentInfo(
+        doc_id="d",
+        source="d.pdf",
+        title="D",
+        author=None,
+        year=None,
+        language="nl",
+        sha256="0",
+        pages=2,
+        ocr_pages=(2,),
+    )
+    hit = SearchHit(chunk, document, 1.0, 1.0, 1.0, 1.0)
+
+    first = _citation(1, hit, 0, second - 1)
+    scanned = _citation(2, hit, second, len(text))
+
+    assert (first.page, first.ocr) == (1, False)
+    assert (scanned.page, scanned.ocr) == (2, True)
