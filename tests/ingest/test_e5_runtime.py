@@ -201,3 +201,11 @@ def test_late_chunking_pools_spans_from_the_passage_pass() -> None:
     # from the next sentence
     assert (pooled[0] * alone).sum(axis=1).min() > 0.85
     assert pooled[0][0] @ pooled[0][1] < 0.99
+
+
+def test_an_engine_pair_names_the_query_and_the_passage_engine() -> None:
+    model = FastE5(backend="ort-i8+ort-fp32")
+    assert (model.query_backend, model.passage_backend) == ("ort-i8", "ort-fp32")
+    assert model.backend_name == "ort-i8+ort-fp32"
+    with pytest.raises(ValueError, match="unknown backend"):
+        FastE5(backend="ort-i8+no-such-engine")
