@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from service.api.errors import _explain as explain_validation_error
-from service.api.routes import _log_question
+from service.api.routes import _log_question, read_by_ocr
 from service.api.schemas import MAX_K, MAX_QUESTION_CHARS
 from service.assistant import Assistant
 from service.security.middleware import require_scope
@@ -259,6 +259,7 @@ def _search_reply(assistant: Assistant, query: str, k: int) -> dict[str, Any]:
                 "start": 0,
                 "end": len(text),
                 "score": passage["score"],
+                "ocr": read_by_ocr(hit.chunk, hit.document),
             }
         )
         where = " — ".join(str(p) for p in (passage["title"], passage["section"]) if p)

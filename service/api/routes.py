@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from ingest.index import Index
+from ingest.model import Chunk, DocumentInfo
 from service.api.schemas import (
     AskRequest,
     AskResponse,
@@ -148,6 +149,13 @@ def passage(chunk_id: str, request: Request) -> dict[str, Any]:
     return found
 
 
+def read_by_ocr(chunk: Chunk, doc: DocumentInfo) -> bool:
+    """Some of the passage's text was read from a scanned page: the reader should check it."""
+    if chunk.page is None:
+        return False
+    return any(chunk.page <= n <= (chunk.page_end or chunk.page) for n in doc.ocr_pages)
+
+
 def passage_json(index: Index, chunk_id: str) -> dict[str, Any] | None:
     """The passage ``chunk_id`` in its context (also the MCP server's); None when unknown."""
     row = index.chunk_row.get(chunk_id)
@@ -171,9 +179,7 @@ def passage_json(index: Index, chunk_id: str) -> dict[str, Any] | None:
         "section": chunk.section or None,
         "page": chunk.page,
         "page_end": chunk.page_end,
-        # its text was read from a scanned page by OCR: the reader should check the quote
-        "ocr": chunk.page is not None
-        and any(chunk.page <= n <= (chunk.page_end or chunk.page) for n in doc.ocr_pages),
+        "ocr": read_by_ocr(chunk, doc),
         "text": chunk.text,
         "start": chunk.start,
         "end": chunk.end,

@@ -40,6 +40,7 @@ CITATION_FIELDS = {
     "start",
     "end",
     "score",
+    "ocr",
 }
 
 
