@@ -14,7 +14,7 @@ from service.api.app import create_app
 from service.assistant import Assistant
 from service.engine import Engine
 from tests.service.faq.conftest import REFUSAL
-from tests.service.faq.test_faq_browser import CHROMIUM, _chromium, _serve
+from tests.service.faq.test_faq_browser import CHROMIUM, _chromium, _serve, _watch_errors
 from vraagbaak.settings import Settings
 
 pytestmark = pytest.mark.browser
@@ -28,24 +28,7 @@ def server(settings: Settings, engine: Engine) -> Iterator[str]:
 
 
 def _watch(page: Any, server: str) -> list[str]:
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda msg: (
-            errors.append(msg.text)
-            if msg.type == "error" and "Failed to load resource" not in msg.text
-            else None
-        ),
-    )
-    page.on(
-        "response",
-        lambda r: (
-            errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico")
-            else None
-        ),
-    )
+    errors = _watch_errors(page)
     page.on(
         "request",
         lambda r: (

@@ -69,31 +69,37 @@ def _chromium(playwright: Any) -> Any:
     )
 
 
+def _watch_errors(page: Any) -> list[str]:
+    """Script errors, console errors and failed responses of ``page``, as they happen."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and "Failed to load resource" not in msg.text
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda response: (
+            errors.append(f"{response.status} {response.url}")
+            if response.status >= 400 and not response.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
+    return errors
+
+
 def test_trainer_flow_in_the_browser(server: str, tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         pytest.skip("Chromium is not installed at /usr/bin/chromium")
     sync_api = pytest.importorskip("playwright.sync_api")
-    errors: list[str] = []
     with sync_api.sync_playwright() as playwright:
         browser = _chromium(playwright)
         page = browser.new_page(accept_downloads=True)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on(
-            "console",
-            lambda msg: (
-                errors.append(msg.text)
-                if msg.type == "error" and "Failed to load resource" not in msg.text
-                else None
-            ),
-        )
-        page.on(
-            "response",
-            lambda response: (
-                errors.append(f"{response.status} {response.url}")
-                if response.status >= 400 and not response.url.endswith("/favicon.ico")
-                else None
-            ),
-        )
+        errors = _watch_errors(page)
         requested: list[str] = []
         page.on("request", lambda request: requested.append(request.url))
         page.goto(f"{server}/faq")
